@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egm: the one place that absorbs kernel API differences.
+ *
+ * Supported: Debian 6.1 (bookworm), 6.12 (trixie) and 7.x
+ * (trixie-backports). Everything version dependent is decided here, at
+ * build time, so the rest of the driver reads the same on every kernel.
+ */
+#ifndef _EGM_COMPAT_H
+#define _EGM_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* struct device_type callbacks take a const device since 6.3. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define egm_cdev_t const struct device
+#else
+#define egm_cdev_t struct device
+#endif
+
+/* vm_flags became read-only (vm_flags_set()) in 6.3. */
+static inline void egm_vm_flags_set(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * Huge PFN mappings. Before 6.12 the kernel never calls .huge_fault for
+ * a VM_PFNMAP mapping and its page-table walkers (follow_pte(), KVM,
+ * GUP) cannot cope with a huge PFN entry, so egm maps base pages there.
+ * Where the architecture selects the *_PFNMAP options, the walkers know
+ * special huge entries and egm inserts PMDs and PUDs.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+#define EGM_HUGE_PMD	1
+#else
+#define EGM_HUGE_PMD	0
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+#define EGM_HUGE_PUD	1
+#else
+#define EGM_HUGE_PUD	0
+#endif
+#define EGM_HUGE	(EGM_HUGE_PMD || EGM_HUGE_PUD)
+
+/* Kernel memory errors on registered pfn ranges (7.x); not yet wired. */
+#define EGM_MEMORY_FAILURE	0
+
+#if EGM_HUGE
+/* pfn_t and <linux/pfn_t.h> are gone in 7.x: the inserters take a pfn. */
+#if __has_include(<linux/pfn_t.h>)
+#include <linux/pfn_t.h>
+#define egm_insert_pfn_pmd(vmf, pfn, w) \
+	vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), w)
+#define egm_insert_pfn_pud(vmf, pfn, w) \
+	vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), w)
+#else
+#define egm_insert_pfn_pmd(vmf, pfn, w) vmf_insert_pfn_pmd(vmf, pfn, w)
+#define egm_insert_pfn_pud(vmf, pfn, w) vmf_insert_pfn_pud(vmf, pfn, w)
+#endif
+
+/* The fallback allocator moved behind mm_get_unmapped_area() in 6.10. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define egm_default_unmapped_area(f, a, l, p, fl) \
+	mm_get_unmapped_area(current->mm, f, a, l, p, fl)
+#else
+#define egm_default_unmapped_area(f, a, l, p, fl) \
+	current->mm->get_unmapped_area(f, a, l, p, fl)
+#endif
+#endif /* EGM_HUGE */
+
+#endif /* _EGM_COMPAT_H */

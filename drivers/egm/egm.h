@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egm: NVIDIA Grace Extended GPU Memory, internal interfaces.
+ *
+ * Objects and lifetimes
+ * ---------------------
+ * struct egm_region	One per firmware region (socket). Built at module
+ *			load, freed at module exit. Files and mappings pin
+ *			the module (fops owner, vm_file), so a region always
+ *			outlives its users; revoke only marks it dead.
+ * struct egm_instance	Created by mkdir under instances/, freed by the
+ *			release of its config_item when the last reference
+ *			is put. References: configfs (until rmdir), each
+ *			enabled struct egm_dev, each open file.
+ * struct egm_dev	The published half of an enabled instance (struct
+ *			device + cdev, minor). Allocated by enable, removed
+ *			by disable, freed by its device release once the
+ *			last cdev user (an open file) is gone. Holds a
+ *			reference on its instance.
+ * open file		Holds a configfs dependency on its instance (rmdir
+ *			gets EBUSY) and an instance reference. VMAs hold the
+ *			file, so ->release runs after the last munmap: that
+ *			is "the last user", and where the hand-over scrub
+ *			starts.
+ *
+ * Locks, in the order they nest
+ * -----------------------------
+ * 1. egm_instance.lock (mutex): the instance's settings, enabled state,
+ *    ->edev and ->opened. configfs serialises writers of one attribute
+ *    only, so every store and multi-field show takes it.
+ * 2. egm_region.lock (mutex): the region's list of enabled extents and
+ *    revoked flag transitions.
+ * 3. the region's retired xarray lock (spinlock, via xa_lock()).
+ *
+ * Never taken under any of them: configfs directory locks (open() calls
+ * configfs_depend_item() before it takes an instance lock).
+ * sysfs shows take no instance lock: device_del() in disable runs under
+ * the instance lock and waits for them. They read values that are
+ * immutable while the device exists, or single words with READ_ONCE().
+ *
+ * Faults, read/write and ioctls run inside egm_srcu read sections and
+ * check the region's revoked flag and the retired blocks there. Revoke
+ * and retire publish first, then synchronize_srcu(), then zap the
+ * mappings: no fault can re-insert what was withdrawn.
+ *
+ * The scrub workers take no lock at all; they are cancelled (and waited
+ * for) under the instance lock.
+ */
+#ifndef _EGM_H
+#define _EGM_H
+
+#include <linux/cdev.h>
+#include <linux/configfs.h>
+#include <linux/device.h>
+#include <linux/egm.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "compat.h"
+
+
+#define EGM_NAME_MAX		32
+#define EGM_BLOCK_SHIFT		16		/* retired blocks are 64 KiB */
+#define EGM_BLOCK_SIZE		(1UL << EGM_BLOCK_SHIFT)
+#define EGM_RETIRED_MAX		4096		/* firmware table entries */
+#define EGM_SCRUB_CHUNK		SZ_2M
+#define EGM_SCRUB_MAX_WORKERS	16
+
+enum egm_source {
+	EGM_SRC_ACPI,
+	EGM_SRC_PARAM,
+};
+
+enum egm_retire_source {
+	EGM_RETIRE_FIRMWARE = 1,
+	EGM_RETIRE_RUNTIME,
+	EGM_RETIRE_POISON,
+};
+
+enum egm_state {
+	EGM_STATE_DISABLED,
+	EGM_STATE_SCRUBBING,
+	EGM_STATE_READY,
+	EGM_STATE_OPEN,
+};
+
+/**
+ * struct egm_region - one socket's EGM carve-out
+ * @group: configfs regions/socket<PXM>
+ * @node: entry in egm_regions
+ * @name: "socket<PXM>"
+ * @pxm: ACPI proximity domain
+ * @nid: NUMA node, NUMA_NO_NODE if unknown
+ * @base: physical base address
+ * @size: size in bytes
+ * @source: where it was described
+ * @fw_devs: the describing firmware devices (referenced), sorted by name
+ * @nr_fw_devs: entries in @fw_devs
+ * @retired_table: physical address of the firmware retired table, or 0
+ * @res: our claim in iomem_resource
+ * @vaddr: write-back kernel mapping of the whole region
+ * @inode: owner of the address_space every mapping of the region uses
+ * @lock: protects @extents and @revoked transitions
+ * @extents: enabled instances, unsorted
+ * @revoked: set once, never cleared; read locklessly in srcu sections
+ * @retired: retired 64 KiB blocks, indexed by phys >> EGM_BLOCK_SHIFT,
+ *	     value xa_mk_value(enum egm_retire_source)
+ * @nr_retired: blocks in @retired, under its xa_lock
+ * @debugfs: debugfs directory
+ */
+struct egm_region {
+	struct config_group group;
+	struct list_head node;
+	char name[16];
+	u32 pxm;
+	int nid;
+	phys_addr_t base;
+	u64 size;
+	enum egm_source source;
+	struct device **fw_devs;
+	unsigned int nr_fw_devs;
+	phys_addr_t retired_table;
+	struct resource *res;
+	void *vaddr;
+	struct inode *inode;
+	struct mutex lock;
+	struct list_head extents;
+	bool revoked;
+	struct xarray retired;
+	unsigned long nr_retired;
+	struct dentry *debugfs;
+};
+
+struct egm_instance;
+
+/**
+ * struct egm_dev - the published side of an enabled instance
+ * @dev: /sys/class/egm/egmN
+ * @cdev: /dev/egmN
+ * @inst: the instance (referenced)
+ * @uid: devnode owner, copied at enable
+ * @gid: devnode group, copied at enable
+ * @mode: devnode mode, copied at enable
+ */
+struct egm_dev {
+	struct device dev;
+	struct cdev cdev;
+	struct egm_instance *inst;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+};
+
+struct egm_scrub_worker {
+	struct work_struct work;
+	struct egm_instance *inst;
+};
+
+/**
+ * struct egm_scrub - state of one instance's asynchronous zeroing
+ * @workers: the work items, one per worker in flight
+ * @nr_workers: work items queued by the last start
+ * @nr_chunks: chunks of EGM_SCRUB_CHUNK bytes to zero
+ * @next: next chunk to hand out
+ * @active: workers still running; the last one finishes the scrub
+ * @done: bytes zeroed so far, for progress
+ * @cancel: stop at the next chunk boundary
+ */
+struct egm_scrub {
+	struct egm_scrub_worker workers[EGM_SCRUB_MAX_WORKERS];
+	unsigned int nr_workers;
+	unsigned long nr_chunks;
+	atomic_long_t next;
+	atomic_t active;
+	atomic64_t done;
+	bool cancel;
+};
+
+/**
+ * struct egm_instance - an administrator-created slice of a region
+ * @group: configfs instances/<name>
+ * @lock: see the lock order above
+ * @region: selected region, NULL if unset
+ * @offset: offset in the region, bytes
+ * @size: size as written (0 = rest of the region)
+ * @scrub_zero: scrub=zero
+ * @uid: devnode owner
+ * @gid: devnode group
+ * @mode: devnode permission bits
+ * @enabled: published
+ * @rsize: resolved size while enabled
+ * @extent: entry in the region's @extents while enabled
+ * @minor: minor while enabled, else -1
+ * @edev: published device while enabled
+ * @opened: a file is open (it may live on in a mapping)
+ * @depended: the open file holds a configfs dependency
+ * @state: enum egm_state, written with WRITE_ONCE()
+ * @wq: open() waits here for the scrub to end
+ * @scrub: scrub bookkeeping
+ */
+struct egm_instance {
+	struct config_group group;
+	struct mutex lock;
+	struct egm_region *region;
+	u64 offset;
+	u64 size;
+	bool scrub_zero;
+	u32 uid;
+	u32 gid;
+	umode_t mode;
+	bool enabled;
+	u64 rsize;
+	struct list_head extent;
+	int minor;
+	struct egm_dev *edev;
+	bool opened;
+	bool depended;
+	int state;
+	wait_queue_head_t wq;
+	struct egm_scrub scrub;
+};
+
+static inline struct egm_instance *to_egm_instance(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct egm_instance, group);
+}
+
+static inline phys_addr_t egm_instance_phys(const struct egm_instance *inst)
+{
+	return inst->region->base + inst->offset;
+}
+
+/* main.c */
+extern struct srcu_struct egm_srcu;
+int egm_minor_alloc(void);
+void egm_minor_free(int minor);
+struct inode *egm_inode_alloc(void);
+extern unsigned int egm_max_instances;
+extern unsigned int egm_scrub_chunk_delay_us;
+extern struct class egm_class;
+extern dev_t egm_devt;
+extern struct configfs_subsystem egm_subsys;
+extern struct workqueue_struct *egm_wq;
+
+/* region.c */
+extern struct list_head egm_regions;
+int egm_regions_init(void);
+void egm_regions_exit(void);
+struct egm_region *egm_region_find(const char *name);
+u64 egm_region_free(struct egm_region *region);
+int egm_region_claim(struct egm_region *region, struct egm_instance *inst);
+void egm_region_unclaim(struct egm_region *region, struct egm_instance *inst);
+void egm_region_revoke(struct egm_region *region);
+bool egm_region_revoked(const struct egm_region *region);
+int egm_parse_u64(const char *page, size_t count, bool suffix, u64 *val);
+
+/* configfs.c */
+int egm_configfs_init(void);
+void egm_configfs_exit(void);
+const char *egm_state_name(const struct egm_instance *inst);
+
+/* cdev.c */
+int egm_dev_publish(struct egm_instance *inst);
+void egm_dev_unpublish(struct egm_instance *inst);
+unsigned long egm_pagesize(const struct egm_instance *inst);
+u32 egm_info_flags(const struct egm_instance *inst);
+
+/* scrub.c */
+void egm_scrub_init(struct egm_instance *inst);
+void egm_scrub_start(struct egm_instance *inst);
+void egm_scrub_cancel(struct egm_instance *inst);
+unsigned int egm_scrub_progress(struct egm_instance *inst);
+
+/* retire.c */
+void egm_retired_load_table(struct egm_region *region);
+int egm_retire(struct egm_region *region, phys_addr_t phys,
+	       enum egm_retire_source src);
+bool egm_retired_any(struct egm_region *region, phys_addr_t phys, u64 len);
+u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len);
+ssize_t egm_retired_show(struct egm_region *region, char *page);
+int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
+		       struct egm_range __user *uranges, u32 cap, u32 *count);
+void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len);
+
+#endif /* _EGM_H */

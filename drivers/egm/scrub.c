@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egm: asynchronous, parallel zeroing of an instance.
+ *
+ * The extent is cut into EGM_SCRUB_CHUNK pieces. One worker per CPU of
+ * the region's node (bounded) is queued on that node; each takes the
+ * next chunk until none is left or the scrub is cancelled, so cancel
+ * takes at most one chunk. The last worker out marks the instance
+ * ready and wakes open() waiters. Workers hold no lock: the instance
+ * cannot go away under them because disable and revoke cancel and wait
+ * (under the instance lock) before anything is torn down.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+
+#include "egm.h"
+
+static void egm_scrub_chunk(struct egm_instance *inst, u64 off, u64 len)
+{
+	struct egm_region *region = inst->region;
+	phys_addr_t phys = egm_instance_phys(inst) + off;
+	phys_addr_t end = phys + len;
+
+	/* Block by block, leaving retired ones untouched. */
+	while (phys < end) {
+		phys_addr_t next = min_t(phys_addr_t, end,
+					 ALIGN(phys + 1, EGM_BLOCK_SIZE));
+
+		if (!egm_retired_any(region, phys, next - phys))
+			memset(region->vaddr + (phys - region->base), 0,
+			       next - phys);
+		phys = next;
+	}
+}
+
+static void egm_scrub_work(struct work_struct *work)
+{
+	struct egm_scrub_worker *w = container_of(work, struct egm_scrub_worker,
+						  work);
+	struct egm_instance *inst = w->inst;
+	struct egm_scrub *s = &inst->scrub;
+	unsigned int delay = READ_ONCE(egm_scrub_chunk_delay_us);
+	long chunk;
+	u64 off, len;
+
+	while (!READ_ONCE(s->cancel)) {
+		chunk = atomic_long_fetch_inc(&s->next);
+		if (chunk >= s->nr_chunks)
+			break;
+		off = (u64)chunk * EGM_SCRUB_CHUNK;
+		len = min_t(u64, EGM_SCRUB_CHUNK, inst->rsize - off);
+		egm_scrub_chunk(inst, off, len);
+		atomic64_add(len, &s->done);
+		if (delay)
+			fsleep(delay);
+		cond_resched();
+	}
+
+	/*
+	 * A cancel racing with this check is harmless: the canceller
+	 * flushes us and then sets the state itself.
+	 */
+	if (atomic_dec_and_test(&s->active)) {
+		if (!READ_ONCE(s->cancel))
+			WRITE_ONCE(inst->state, EGM_STATE_READY);
+		wake_up_all(&inst->wq);
+	}
+}
+
+static unsigned int egm_scrub_workers(int nid, unsigned long nr_chunks)
+{
+	unsigned int n;
+
+	if (nid != NUMA_NO_NODE)
+		n = cpumask_weight(cpumask_of_node(nid));
+	else
+		n = num_online_cpus();
+	n = clamp_t(unsigned int, n, 1, EGM_SCRUB_MAX_WORKERS);
+	return min_t(unsigned long, n, nr_chunks);
+}
+
+void egm_scrub_init(struct egm_instance *inst)
+{
+	unsigned int i;
+
+	for (i = 0; i < EGM_SCRUB_MAX_WORKERS; i++) {
+		inst->scrub.workers[i].inst = inst;
+		INIT_WORK(&inst->scrub.workers[i].work, egm_scrub_work);
+	}
+}
+
+/* Wait until no worker of the last scrub runs any more. */
+static void egm_scrub_flush(struct egm_scrub *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_workers; i++)
+		flush_work(&s->workers[i].work);
+}
+
+/* Start zeroing the instance; caller holds the instance lock. */
+void egm_scrub_start(struct egm_instance *inst)
+{
+	struct egm_scrub *s = &inst->scrub;
+	int nid = inst->region->nid;
+	unsigned int i;
+
+	lockdep_assert_held(&inst->lock);
+	egm_scrub_flush(s);
+	s->nr_chunks = DIV_ROUND_UP_ULL(inst->rsize, EGM_SCRUB_CHUNK);
+	atomic_long_set(&s->next, 0);
+	atomic64_set(&s->done, 0);
+	WRITE_ONCE(s->cancel, false);
+	WRITE_ONCE(inst->state, EGM_STATE_SCRUBBING);
+
+	s->nr_workers = egm_scrub_workers(nid, s->nr_chunks);
+	atomic_set(&s->active, s->nr_workers);
+	for (i = 0; i < s->nr_workers; i++) {
+		if (nid != NUMA_NO_NODE)
+			queue_work_node(nid, egm_wq, &s->workers[i].work);
+		else
+			queue_work(egm_wq, &s->workers[i].work);
+	}
+}
+
+/*
+ * Stop a running scrub within one chunk and wait for its workers to
+ * return. The state is left to the caller (disable, revoke).
+ */
+void egm_scrub_cancel(struct egm_instance *inst)
+{
+	lockdep_assert_held(&inst->lock);
+	WRITE_ONCE(inst->scrub.cancel, true);
+	egm_scrub_flush(&inst->scrub);
+}
+
+unsigned int egm_scrub_progress(struct egm_instance *inst)
+{
+	u64 done;
+
+	if (READ_ONCE(inst->state) != EGM_STATE_SCRUBBING || !inst->rsize)
+		return 100;
+	done = atomic64_read(&inst->scrub.done);
+	return div64_u64(done * 100, inst->rsize);
+}
