@@ -139,6 +139,12 @@ static const struct vm_operations_struct egm_vm_ops = {
 /* File operations                                                    */
 /* ------------------------------------------------------------------ */
 
+static bool egm_open_may_proceed(struct egm_instance *inst)
+{
+	return READ_ONCE(inst->state) != EGM_STATE_SCRUBBING ||
+	       egm_region_revoked(inst->region);
+}
+
 static int egm_open(struct inode *inode, struct file *file)
 {
 	struct egm_dev *edev = container_of(inode->i_cdev, struct egm_dev,
@@ -169,9 +175,7 @@ static int egm_open(struct inode *inode, struct file *file)
 			break;
 		}
 		mutex_unlock(&inst->lock);
-		ret = wait_event_killable(inst->wq,
-				READ_ONCE(inst->state) != EGM_STATE_SCRUBBING ||
-				egm_region_revoked(inst->region));
+		ret = wait_event_killable(inst->wq, egm_open_may_proceed(inst));
 		mutex_lock(&inst->lock);
 		if (ret)
 			break;

@@ -11,10 +11,16 @@
 
 #include <linux/device.h>
 #include <linux/mm.h>
-#include <linux/version.h>
+
+/*
+ * Kbuild passes EGM_KVER = VERSION * 256 + PATCHLEVEL of the kernel we
+ * build against; EGM_SINCE(v, p) is true from kernel v.p on.
+ */
+#define EGM_KV(v, p)	((v) * 256 + (p))
+#define EGM_SINCE(v, p)	(EGM_KV(v, p) <= EGM_KVER)
 
 /* struct device_type callbacks take a const device since 6.3. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if EGM_SINCE(6, 3)
 #define egm_cdev_t const struct device
 #else
 #define egm_cdev_t struct device
@@ -24,7 +30,7 @@
 static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 				    vm_flags_t flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if EGM_SINCE(6, 3)
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -55,7 +61,7 @@ static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 
 #if EGM_HUGE
 /* pfn_t and <linux/pfn_t.h> are gone in 7.x: the inserters take a pfn. */
-#if __has_include(<linux/pfn_t.h>)
+#if __has_include("linux/pfn_t.h")
 #include <linux/pfn_t.h>
 #define egm_insert_pfn_pmd(vmf, pfn, w) \
 	vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), w)
@@ -67,7 +73,7 @@ static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 #endif
 
 /* The fallback allocator moved behind mm_get_unmapped_area() in 6.10. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if EGM_SINCE(6, 10)
 #define egm_default_unmapped_area(f, a, l, p, fl) \
 	mm_get_unmapped_area(current->mm, f, a, l, p, fl)
 #else

@@ -65,10 +65,9 @@
 
 #include "compat.h"
 
-
 #define EGM_NAME_MAX		32
 #define EGM_BLOCK_SHIFT		16		/* retired blocks are 64 KiB */
-#define EGM_BLOCK_SIZE		(1UL << EGM_BLOCK_SHIFT)
+#define EGM_BLOCK_SIZE		BIT(EGM_BLOCK_SHIFT)
 #define EGM_RETIRED_MAX		4096		/* firmware table entries */
 #define EGM_SCRUB_CHUNK		SZ_2M
 #define EGM_SCRUB_MAX_WORKERS	16
@@ -130,7 +129,7 @@ struct egm_region {
 	struct resource *res;
 	void *vaddr;
 	struct inode *inode;
-	struct mutex lock;
+	struct mutex lock;		/* lock order: egm.h top */
 	struct list_head extents;
 	bool revoked;
 	struct xarray retired;
@@ -207,7 +206,7 @@ struct egm_scrub {
  */
 struct egm_instance {
 	struct config_group group;
-	struct mutex lock;
+	struct mutex lock;		/* lock order: egm.h top */
 	struct egm_region *region;
 	u64 offset;
 	u64 size;

@@ -245,7 +245,7 @@ static int egm_pxm_to_nid(u32 pxm)
 	return nid;
 }
 
-static const char *egm_source_name[] = {
+static const char *const egm_source_name[] = {
 	[EGM_SRC_ACPI] = "acpi",
 	[EGM_SRC_PARAM] = "param",
 };
