@@ -13,6 +13,7 @@
 #include <linux/configfs.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
