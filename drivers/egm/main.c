@@ -70,9 +70,13 @@ static int egm_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, EGM_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the mount is pinned in init and released in exit, so it
+ * lives exactly as long as the module. With an owner the module would
+ * hold a reference on itself and could never be unloaded.
+ */
 static struct file_system_type egm_fs_type = {
 	.name = "egm",
-	.owner = THIS_MODULE,
 	.init_fs_context = egm_fs_init_fs_context,
 	.kill_sb = kill_anon_super,
 };
