@@ -72,8 +72,15 @@ static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 #define egm_insert_pfn_pud(vmf, pfn, w) vmf_insert_pfn_pud(vmf, pfn, w)
 #endif
 
-/* The fallback allocator moved behind mm_get_unmapped_area() in 6.10. */
-#if EGM_SINCE(6, 10)
+/*
+ * The fallback allocator moved behind mm_get_unmapped_area() in 6.10,
+ * which lost its mm argument after 6.12 (7.x has the short form; the
+ * exact release in between is not one we build for).
+ */
+#if EGM_SINCE(7, 0)
+#define egm_default_unmapped_area(f, a, l, p, fl) \
+	mm_get_unmapped_area(f, a, l, p, fl)
+#elif EGM_SINCE(6, 10)
 #define egm_default_unmapped_area(f, a, l, p, fl) \
 	mm_get_unmapped_area(current->mm, f, a, l, p, fl)
 #else

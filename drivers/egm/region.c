@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -32,6 +33,15 @@ MODULE_PARM_DESC(regions,
 
 LIST_HEAD(egm_regions);
 static struct dentry *egm_debugfs;
+
+static int egm_digit(char c)
+{
+	if (isdigit(c))
+		return c - '0';
+	if (isxdigit(c))
+		return _tolower(c) - 'a' + 10;
+	return -1;
+}
 
 /**
  * egm_parse_u64() - parse a number of the egm input grammar
@@ -60,7 +70,7 @@ int egm_parse_u64(const char *page, size_t count, bool suffix, u64 *val)
 		p += 2;
 	}
 	for (; p < end; p++, digits++) {
-		d = hex_to_bin(*p);
+		d = egm_digit(*p);
 		if (d < 0 || d >= base)
 			break;
 		if (check_mul_overflow(v, (u64)base, &v) ||
