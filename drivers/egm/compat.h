@@ -13,8 +13,9 @@
 #include <linux/mm.h>
 
 /*
- * Kbuild passes EGM_KVER = VERSION * 256 + PATCHLEVEL of the kernel we
- * build against; EGM_SINCE(v, p) is true from kernel v.p on.
+ * Kbuild passes EGM_HAVE_<HEADER> for optional headers, and EGM_KVER =
+ * VERSION * 256 + PATCHLEVEL of the kernel we build against;
+ * EGM_SINCE(v, p) is true from kernel v.p on.
  */
 #define EGM_KV(v, p)	((v) * 256 + (p))
 #define EGM_SINCE(v, p)	(EGM_KV(v, p) <= EGM_KVER)
@@ -56,12 +57,21 @@ static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 #endif
 #define EGM_HUGE	(EGM_HUGE_PMD || EGM_HUGE_PUD)
 
-/* Kernel memory errors on registered pfn ranges (7.x); not yet wired. */
+/*
+ * Memory errors on pfn ranges without struct pages reach drivers that
+ * register the range (7.x, struct pfn_address_space with a
+ * pfn_to_vma_pgoff callback). Older kernels never tell us.
+ */
+#if defined(EGM_HAVE_MEMORY_FAILURE_H) && defined(CONFIG_MEMORY_FAILURE)
+#include <linux/memory-failure.h>
+#define EGM_MEMORY_FAILURE	1
+#else
 #define EGM_MEMORY_FAILURE	0
+#endif
 
 #if EGM_HUGE
 /* pfn_t and <linux/pfn_t.h> are gone in 7.x: the inserters take a pfn. */
-#if __has_include("linux/pfn_t.h")
+#ifdef EGM_HAVE_PFN_T_H
 #include <linux/pfn_t.h>
 #define egm_insert_pfn_pmd(vmf, pfn, w) \
 	vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), w)

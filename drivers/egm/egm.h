@@ -83,6 +83,9 @@ enum egm_retire_source {
 	EGM_RETIRE_POISON,
 };
 
+/* Set in an xarray value while the block is recorded but not yet zapped. */
+#define EGM_RETIRE_ZAPPING	0x10
+
 enum egm_state {
 	EGM_STATE_DISABLED,
 	EGM_STATE_SCRUBBING,
@@ -112,6 +115,11 @@ enum egm_state {
  * @retired: retired 64 KiB blocks, indexed by phys >> EGM_BLOCK_SHIFT,
  *	     value xa_mk_value(enum egm_retire_source)
  * @nr_retired: blocks in @retired, under its xa_lock
+ * @poisoned: blocks reported by the kernel's memory-failure code and not
+ *	      yet recorded in @retired, indexed from the region's first
+ *	      block; set (atomically) in a context that cannot allocate
+ * @poison_work: moves @poisoned into @retired
+ * @pfn_space: our registration with the memory-failure code
  * @debugfs: debugfs directory
  */
 struct egm_region {
@@ -134,6 +142,11 @@ struct egm_region {
 	bool revoked;
 	struct xarray retired;
 	unsigned long nr_retired;
+	unsigned long *poisoned;
+	struct work_struct poison_work;
+#if EGM_MEMORY_FAILURE
+	struct pfn_address_space pfn_space;
+#endif
 	struct dentry *debugfs;
 };
 
@@ -279,6 +292,8 @@ unsigned int egm_scrub_progress(struct egm_instance *inst);
 
 /* retire.c */
 void egm_retired_load_table(struct egm_region *region);
+int egm_poison_init(struct egm_region *region);
+void egm_poison_exit(struct egm_region *region);
 int egm_retire(struct egm_region *region, phys_addr_t phys,
 	       enum egm_retire_source src);
 bool egm_retired_any(struct egm_region *region, phys_addr_t phys, u64 len);

@@ -511,6 +511,8 @@ static int egm_region_accept(struct egm_region *region)
 		goto err_unmap;
 	}
 	egm_retired_load_table(region);
+	if (egm_poison_init(region))
+		goto err_inode;
 	region->debugfs = debugfs_create_dir(region->name, egm_debugfs);
 	debugfs_create_file("revoke", 0200, region->debugfs, region,
 			    &egm_revoke_fops);
@@ -520,6 +522,8 @@ static int egm_region_accept(struct egm_region *region)
 	list_add_tail(&region->node, &egm_regions);
 	return 0;
 
+err_inode:
+	iput(region->inode);
 err_unmap:
 	memunmap(region->vaddr);
 err_res:
@@ -530,6 +534,7 @@ err_res:
 static void egm_region_destroy(struct egm_region *region)
 {
 	debugfs_remove_recursive(region->debugfs);
+	egm_poison_exit(region);
 	iput(region->inode);
 	memunmap(region->vaddr);
 	release_mem_region(region->base, region->size);

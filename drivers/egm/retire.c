@@ -11,11 +11,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "egm.h"
 
@@ -33,21 +35,41 @@ static unsigned long egm_block(phys_addr_t phys)
 	return phys >> EGM_BLOCK_SHIFT;
 }
 
-/* Record one block; 1 if new, 0 if already retired, or -errno. */
+/*
+ * Record one block; 1 if new, 0 if already retired, or -errno. With
+ * @zapping the entry stays hidden from listings and counts until
+ * egm_retired_publish(), but faults already refuse it.
+ */
 static int egm_retired_add(struct egm_region *region, unsigned long block,
-			   enum egm_retire_source src)
+			   enum egm_retire_source src, bool zapping)
 {
+	unsigned long val = src | (zapping ? EGM_RETIRE_ZAPPING : 0);
 	int ret;
 
 	xa_lock(&region->retired);
-	ret = __xa_insert(&region->retired, block, xa_mk_value(src),
+	ret = __xa_insert(&region->retired, block, xa_mk_value(val),
 			  GFP_KERNEL);
-	if (!ret)
+	if (!ret && !zapping)
 		region->nr_retired++;
 	xa_unlock(&region->retired);
 	if (ret == -EBUSY)
 		return 0;
 	return ret ? ret : 1;
+}
+
+static void egm_retired_publish(struct egm_region *region, unsigned long block,
+				enum egm_retire_source src)
+{
+	xa_lock(&region->retired);
+	__xa_store(&region->retired, block, xa_mk_value(src), GFP_ATOMIC);
+	region->nr_retired++;
+	xa_unlock(&region->retired);
+}
+
+/* Listed and counted: recorded and zapped. */
+static bool egm_retired_visible(void *entry)
+{
+	return !(xa_to_value(entry) & EGM_RETIRE_ZAPPING);
 }
 
 /* Bytes of block @block that fall inside [start, start + len). */
@@ -119,7 +141,7 @@ void egm_retired_load_table(struct egm_region *region)
 			outside++;
 			continue;
 		}
-		ret = egm_retired_add(region, block, EGM_RETIRE_FIRMWARE);
+		ret = egm_retired_add(region, block, EGM_RETIRE_FIRMWARE, false);
 		if (ret < 0)
 			break;
 		if (ret)
@@ -164,25 +186,40 @@ int egm_retire(struct egm_region *region, phys_addr_t phys,
 	phys_addr_t start = (phys_addr_t)block << EGM_BLOCK_SHIFT;
 	int ret;
 
-	ret = egm_retired_add(region, block, src);
+	ret = egm_retired_add(region, block, src, true);
 	if (ret <= 0)
 		return ret;
 	/* Faults that missed the record have inserted by now: zap them. */
 	synchronize_srcu(&egm_srcu);
 	egm_zap(region, start, EGM_BLOCK_SIZE);
+	egm_retired_publish(region, block, src);
 	pr_warn("%s: retired block %pa (%s)\n", region->name, &start,
 		egm_retire_names[src]);
 	return 0;
 }
 
+static bool egm_poisoned_any(struct egm_region *region, unsigned long first,
+			     unsigned long last)
+{
+	unsigned long base = egm_block(region->base);
+
+	if (!region->poisoned)
+		return false;
+	first = max(first, base) - base;
+	last = min(last, egm_block(region->base + region->size - 1)) - base;
+	return find_next_bit(region->poisoned, last + 1, first) <= last;
+}
+
+/* Whether any block touching [phys, phys + len) must not be mapped. */
 bool egm_retired_any(struct egm_region *region, phys_addr_t phys, u64 len)
 {
-	unsigned long block = egm_block(phys);
+	unsigned long first = egm_block(phys), last, block = first;
 
 	if (!len)
 		return false;
-	return xa_find(&region->retired, &block, egm_block(phys + len - 1),
-		       XA_PRESENT);
+	last = egm_block(phys + len - 1);
+	return xa_find(&region->retired, &block, last, XA_PRESENT) ||
+	       egm_poisoned_any(region, first, last);
 }
 
 u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len)
@@ -195,7 +232,8 @@ u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len)
 		return 0;
 	xa_for_each_range(&region->retired, block, entry, egm_block(start),
 			  egm_block(start + len - 1))
-		bytes += egm_block_overlap(block, start, len);
+		if (egm_retired_visible(entry))
+			bytes += egm_block_overlap(block, start, len);
 	return bytes >> PAGE_SHIFT;
 }
 
@@ -207,9 +245,12 @@ ssize_t egm_retired_show(struct egm_region *region, char *page)
 	void *entry;
 
 	xa_for_each(&region->retired, block, entry) {
+		if (!egm_retired_visible(entry))
+			continue;
 		n = sysfs_emit_at(page, len, "%#llx %s\n",
 				  (u64)block << EGM_BLOCK_SHIFT,
-				  egm_retire_names[xa_to_value(entry)]);
+				  egm_retire_names[xa_to_value(entry) &
+						   ~EGM_RETIRE_ZAPPING]);
 		if (!n)
 			break;
 		len += n;
@@ -249,6 +290,8 @@ int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
 		u64 lo = max(b0, start) - start;
 		u64 sz = egm_block_overlap(block, start, len);
 
+		if (!egm_retired_visible(entry))
+			continue;
 		if (cur.size && cur.offset + cur.size == lo) {
 			cur.size += sz;
 			continue;
@@ -269,4 +312,116 @@ int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
 out:
 	*count = n;
 	return 0;
+}
+
+/*
+ * Memory errors. The kernel calls egm_pfn_to_vma_pgoff() for each VMA
+ * of each early-kill task mapping the region, under the i_mmap lock and
+ * RCU: it may neither sleep nor allocate. It marks the block in the
+ * preallocated bitmap (which faults already honour) and leaves the
+ * recording, zapping and logging to egm_poison_work().
+ */
+static void egm_poison_work(struct work_struct *work)
+{
+	struct egm_region *region = container_of(work, struct egm_region,
+						 poison_work);
+	unsigned long bit, nbits = egm_block(region->base + region->size - 1) -
+				   egm_block(region->base) + 1;
+
+	for_each_set_bit(bit, region->poisoned, nbits) {
+		phys_addr_t phys = (phys_addr_t)(egm_block(region->base) + bit) <<
+				   EGM_BLOCK_SHIFT;
+
+		if (egm_retire(region, max(phys, region->base),
+			       EGM_RETIRE_POISON))
+			pr_err("%s: cannot record poisoned block %pa\n",
+			       region->name, &phys);
+		else
+			clear_bit(bit, region->poisoned);
+	}
+}
+
+#if EGM_MEMORY_FAILURE
+static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma,
+				unsigned long pfn, pgoff_t *pgoff)
+{
+	struct egm_instance *inst = vma->vm_private_data;
+	struct egm_region *region = inst->region;
+	unsigned long first = PHYS_PFN(region->base);
+	pgoff_t off;
+
+	if (pfn < first || pfn - first >= region->size >> PAGE_SHIFT)
+		return -EINVAL;
+	off = pfn - first;
+	if (!test_and_set_bit(egm_block(PFN_PHYS(pfn)) -
+			      egm_block(region->base), region->poisoned))
+		queue_work(system_long_wq, &region->poison_work);
+	if (off < vma->vm_pgoff || off - vma->vm_pgoff >= vma_pages(vma))
+		return -EFAULT;
+	*pgoff = off;
+	return 0;
+}
+
+static int egm_poison_register(struct egm_region *region)
+{
+	struct pfn_address_space *space = &region->pfn_space;
+	int ret;
+
+	space->node.start = PHYS_PFN(region->base);
+	space->node.last = PHYS_PFN(region->base + region->size) - 1;
+	space->mapping = region->inode->i_mapping;
+	space->pfn_to_vma_pgoff = egm_pfn_to_vma_pgoff;
+	ret = register_pfn_address_space(space);
+	if (ret)
+		pr_warn("%s: memory errors will not be reported: %d\n",
+			region->name, ret);
+	return ret;
+}
+
+static void egm_poison_unregister(struct egm_region *region)
+{
+	unregister_pfn_address_space(&region->pfn_space);
+}
+#else
+static int egm_poison_register(struct egm_region *region)
+{
+	return -EOPNOTSUPP;
+}
+
+static void egm_poison_unregister(struct egm_region *region)
+{
+}
+#endif
+
+int egm_poison_init(struct egm_region *region)
+{
+	unsigned long nbits = egm_block(region->base + region->size - 1) -
+			      egm_block(region->base) + 1;
+
+	INIT_WORK(&region->poison_work, egm_poison_work);
+	if (!EGM_MEMORY_FAILURE)
+		return 0;
+	region->poisoned = bitmap_zalloc(nbits, GFP_KERNEL);
+	if (!region->poisoned)
+		return -ENOMEM;
+	if (egm_poison_register(region)) {
+		bitmap_free(region->poisoned);
+		region->poisoned = NULL;
+	}
+	return 0;
+}
+
+/*
+ * After unregistering, no callback runs or will run (the kernel calls
+ * them under the lock that unregistering takes); then the work is the
+ * last user of the bitmap.
+ */
+void egm_poison_exit(struct egm_region *region)
+{
+	if (!region->poisoned)
+		return;
+	egm_poison_unregister(region);
+	cancel_work_sync(&region->poison_work);
+	bitmap_free(region->poisoned);
+	region->poisoned = NULL;
 }
