@@ -14,11 +14,35 @@
 
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/topology.h>
 
 #include "egm.h"
+
+/*
+ * x86 offers non-temporal stores through memcpy_flushcache(): streaming
+ * the zero page into the extent writes memory without reading it into
+ * the caches first and without evicting everyone else's lines. Other
+ * architectures get memset() (arm64's flushcache copy cleans the cache
+ * afterwards, which only adds work here).
+ */
+static void egm_zero(void *p, size_t len)
+{
+	const void *zero = page_address(ZERO_PAGE(0));
+	size_t n;
+
+	if (!IS_ENABLED(CONFIG_X86)) {
+		memset(p, 0, len);
+		return;
+	}
+	for (; len; p += n, len -= n) {
+		n = min_t(size_t, len, PAGE_SIZE);
+		memcpy_flushcache(p, zero, n);
+	}
+	wmb();	/* order the streaming stores before "ready" */
+}
 
 static void egm_scrub_chunk(struct egm_instance *inst, u64 off, u64 len)
 {
@@ -32,8 +56,8 @@ static void egm_scrub_chunk(struct egm_instance *inst, u64 off, u64 len)
 					 ALIGN(phys + 1, EGM_BLOCK_SIZE));
 
 		if (!egm_retired_any(region, phys, next - phys))
-			memset(region->vaddr + (phys - region->base), 0,
-			       next - phys);
+			egm_zero(region->vaddr + (phys - region->base),
+				 next - phys);
 		phys = next;
 	}
 }
