@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# Smoke tests of the guest contract (DESIGN §8) that every suite relies on.
+# egm-boot: acpi param
+# (the line below is what check.sh reads)
+# egm-boot: acpi param
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+@test "configfs is mounted on /sys/kernel/config" {
+	run awk '$2 == "/sys/kernel/config" { print $3 }' /proc/mounts
+	assert_output configfs
+}
+
+@test "debugfs and devtmpfs are mounted" {
+	run awk '$2 == "/sys/kernel/debug" || $2 == "/dev" { print $2, $3 }' /proc/mounts
+	assert_line "/sys/kernel/debug debugfs"
+	assert_line "/dev devtmpfs"
+}
+
+@test "egm is loaded and its configfs subsystem exists" {
+	run grep -c '^egm ' /proc/modules
+	assert_output 1
+	[ -d /sys/kernel/config/egm ]
+}
+
+@test "the environment describes the guest" {
+	[ -f "$EGM_KO" ]
+	[[ $EGM_KO == *.ko ]]
+	[[ $EGM_BOOT == acpi || $EGM_BOOT == param ]]
+	assert_equal "$EGM_KERNEL" "$(uname -r)"
+	assert_equal "$EGM_ARCH" "$(uname -m)"
+}
+
+@test "user and group nobody exist with id 65534" {
+	run id -u nobody
+	assert_output 65534
+	run grep -c '^nobody:x:65534:$' /etc/group
+	assert_output 1
+	run grep -c '^root:x:0:0:' /etc/passwd
+	assert_output 1
+}
+
+@test "/ is mode 0755 and nobody can reach /dev" {
+	run stat -c %a /
+	assert_output 755
+	run setpriv --reuid=65534 --regid=65534 --clear-groups ls -d /dev/null
+	assert_success
+	run setpriv --reuid=65534 --regid=65534 --clear-groups id -u
+	assert_output 65534
+}
+
+@test "NUMA nodes 0 and 1 exist with one CPU each" {
+	[ -d /sys/devices/system/node/node0 ]
+	[ -d /sys/devices/system/node/node1 ]
+	run cat /sys/devices/system/node/node0/cpulist /sys/devices/system/node/node1/cpulist
+	assert_output $'0\n1'
+}
+
+# covered START END: a top-level "Reserved" /proc/iomem entry (the kernel
+# merges adjacent memmap= ranges) contains [START, END].
+covered() {
+	local line range lo hi
+	while read -r line; do
+		[[ $line == *" : Reserved" && ${line:0:1} != " " ]] || continue
+		range=${line%% *}
+		lo=$((16#${range%-*})) hi=$((16#${range#*-}))
+		((lo <= $1 && hi >= $2)) && return 0
+	done </proc/iomem
+	return 1
+}
+
+@test "/proc/iomem shows the reserved EGM ranges and the retired table" {
+	covered 0x2fff0000 0x2fffffff
+	covered 0x30000000 0x33ffffff
+	covered 0x100000000 0x13fffffff
+	! covered 0x2fff0000 0x40000000
+}
+
+@test "no ACPI warning or error at boot (64-bit integers in the DSDT)" {
+	run dmesg
+	refute_output --partial "ACPI Warning"
+	refute_output --partial "ACPI Error"
+	refute_output --partial "ACPI BIOS Error"
+}
+
+@test "the firmware retired-pages table is in guest memory" {
+	# u64 count = 6 at 0x2fff0000, first entry 0x30010000
+	run devmem 0x2fff0000 32
+	assert_output 0x00000006
+	run devmem 0x2fff0008 32
+	assert_output 0x30010000
+}
+
+@test "ACPI boot: three NVDA2008 devices describe the regions" {
+	[ "$EGM_BOOT" = acpi ] || skip "param boot has no SSDT"
+	for n in 00 01 02; do
+		[ -e /sys/bus/acpi/devices/NVDA2008:$n ]
+	done
+	run cat /sys/bus/acpi/devices/NVDA2008:00/uid /sys/bus/acpi/devices/NVDA2008:02/uid
+	assert_output $'0\n2'
+	[ ! -e /sys/bus/acpi/devices/NVDA2008:03 ]
+}
+
+@test "param boot: no NVDA2008 device" {
+	[ "$EGM_BOOT" = param ] || skip "only in the param boot"
+	[ ! -e /sys/bus/acpi/devices/NVDA2008:00 ]
+}
+
+@test "test helpers come first on PATH" {
+	[[ :$PATH: == *:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:* ]]
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# DESIGN §2 discovery rules with regions= on top of ACPI: duplicates,
+# conflicts, validation (System RAM, overlap, alignment, overflow). Each
+# rejected region logs one line and is skipped; the module still loads.
+# Reloads the module; teardown restores the default load.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+# Far above guest RAM (0-3 GiB, 4-5 GiB) and the ACPI regions.
+FREE_PA=0x1000000000
+
+setup() {
+	egm_setup
+	EGM_RELOAD_IN_TEARDOWN=1
+}
+
+teardown() {
+	egm_teardown
+}
+
+# reload_with PARAMS...: reload and check the module is loaded.
+reload_with() {
+	egm_rmmod
+	dmesg_mark
+	run insmod "$EGM_KO" "$@"
+	assert_success
+	assert [ -d "$EGM_REG" ]
+}
+
+# One new kernel log line mentions $1.
+assert_one_log_line() {
+	run bash -c "dmesg | tail -n +$((EGM_DMESG_MARK + 1)) | grep -c -- '$1'"
+	assert_output 1
+}
+
+assert_acpi_regions_intact() {
+	assert_equal "$(cat "$EGM_REG/socket0/source")" acpi
+	assert_equal "$(num_of "$EGM_REG/socket0/base")" "$((0x30000000))"
+	assert_equal "$(cat "$EGM_REG/socket0/size")" "$((64 << 20))"
+	assert_equal "$(cat "$EGM_REG/socket1/source")" acpi
+	assert_equal "$(num_of "$EGM_REG/socket1/base")" "$((0x100000000))"
+}
+
+@test "2. regions= identical to an ACPI region is ignored with an info line; source stays acpi" {
+	reload_with regions=0:0x30000000:64M
+	run ls "$EGM_REG"
+	assert_output "socket0
+socket1"
+	assert_acpi_regions_intact
+	assert_equal "$(cat "$EGM_REG/socket0/devices")" "NVDA2008:00
+NVDA2008:01"
+	assert_one_log_line socket0
+}
+
+@test "2. regions= with a different range for an ACPI PXM is rejected; ACPI wins" {
+	reload_with regions=0:$FREE_PA:64M
+	run ls "$EGM_REG"
+	assert_output "socket0
+socket1"
+	assert_acpi_regions_intact
+	assert_one_log_line socket0
+}
+
+@test "2. regions= adds a new socket: source param, no devices, numa_node -1 (PXM unknown to SRAT)" {
+	reload_with regions=2:$FREE_PA:64M
+	run ls "$EGM_REG"
+	assert_output "socket0
+socket1
+socket2"
+	local r=$EGM_REG/socket2 v
+	assert_equal "$(cat "$r/source")" param
+	assert_equal "$(num_of "$r/base")" "$((FREE_PA))"
+	assert_equal "$(cat "$r/size")" "$((64 << 20))"
+	assert_equal "$(cat "$r/pxm")" 2
+	assert_equal "$(cat "$r/numa_node")" -1
+	fraw v "$r/devices"; assert_equal "$v" $'\n'
+	assert_equal "$(cat "$r/retired_pages")" 0
+	assert_acpi_regions_intact
+}
+
+@test "2. a region in System RAM is rejected with one log line" {
+	reload_with regions=2:0x1000000:16M
+	assert [ ! -e "$EGM_REG/socket2" ]
+	assert_one_log_line socket2
+	assert_acpi_regions_intact
+}
+
+@test "2. a region overlapping another region is rejected with one log line" {
+	reload_with regions=2:0x100000000:4M
+	assert [ ! -e "$EGM_REG/socket2" ]
+	assert_one_log_line socket2
+	reload_with regions=3:0x33ff0000:1M
+	assert [ ! -e "$EGM_REG/socket3" ]
+	assert_one_log_line socket3
+	assert_acpi_regions_intact
+}
+
+@test "2. a misaligned region is rejected with one log line" {
+	reload_with regions=2:$((FREE_PA + 0x800)):64M
+	assert [ ! -e "$EGM_REG/socket2" ]
+	assert_one_log_line socket2
+	reload_with regions=3:$FREE_PA:0x1800
+	assert [ ! -e "$EGM_REG/socket3" ]
+	assert_one_log_line socket3
+}
+
+@test "2. an overflowing region is rejected with one log line" {
+	reload_with regions=2:0xfffffffffff00000:2M
+	assert [ ! -e "$EGM_REG/socket2" ]
+	assert_one_log_line socket2
+	assert_acpi_regions_intact
+}
+
+@test "2. a bad entry does not stop a good one; two entries for one new PXM keep the first" {
+	reload_with regions=2:0x1000000:16M,3:$FREE_PA:64M
+	assert [ ! -e "$EGM_REG/socket2" ]
+	assert [ -d "$EGM_REG/socket3" ]
+	reload_with regions=4:$FREE_PA:64M,4:$((FREE_PA + (1 << 30))):64M
+	assert [ -d "$EGM_REG/socket4" ]
+	assert_equal "$(num_of "$EGM_REG/socket4/base")" "$((FREE_PA))"
+	assert_one_log_line socket4
+}
+
+@test "2. an instance on a param region next to ACPI regions enables (minor not from the PXM)" {
+	reload_with regions=5:$FREE_PA:64M max_instances=2
+	create_instance p socket5 0 64K scrub=none
+	enable_instance p
+	assert_equal "$(inst_minor p)" 0
+	run egm-io info "$(inst_dev p)"
+	assert_line pxm=5
+	assert_line numa_node=-1
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# egm-boot: param
+# DESIGN §2 discovery from the regions= module parameter (no ACPI devices):
+# regions=0:0x30000000:64M,1:0x100000000:1G.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+setup() {
+	egm_setup
+}
+
+teardown() {
+	egm_teardown
+}
+
+@test "2. param boot: socket0 and socket1 from regions=" {
+	run ls "$EGM_REG"
+	assert_output "socket0
+socket1"
+	run num_of "$EGM_REG/socket0/base"
+	assert_output "$((0x30000000))"
+	expect_file "$EGM_REG/socket0/size" "$((64 << 20))"
+	run num_of "$EGM_REG/socket1/base"
+	assert_output "$((0x100000000))"
+	expect_file "$EGM_REG/socket1/size" "$((1 << 30))"
+	expect_file "$EGM_REG/socket0/pxm" 0
+	expect_file "$EGM_REG/socket1/pxm" 1
+}
+
+@test "2. param boot: source param, devices an empty line, numa_node from the PXM" {
+	local r v
+	for r in socket0 socket1; do
+		assert_equal "$(cat "$EGM_REG/$r/source")" param
+		fraw v "$EGM_REG/$r/devices"; assert_equal "$v" $'\n'
+	done
+	assert_equal "$(cat "$EGM_REG/socket0/numa_node")" 0
+	assert_equal "$(cat "$EGM_REG/socket1/numa_node")" 1
+}
+
+@test "5. param boot: no retired table, nothing retired" {
+	local r v
+	for r in socket0 socket1; do
+		assert_equal "$(cat "$EGM_REG/$r/retired_pages")" 0
+		fraw v "$EGM_REG/$r/retired"; assert_equal "$v" $'\n'
+	done
+	make_ready s0 socket0 0 0
+	expect_out count=0 egm-io retired "$(inst_dev s0)"
+	# the blocks the ACPI boot retires are plain memory here
+	run egm-io touch "$(inst_dev s0)" 0x10000 0x50000 0x3ff0000
+	assert_output "ok val=0x00
+ok val=0x00
+ok val=0x00"
+	expect_file "$(inst_sys s0)/retired_pages" 0
+}
+
+@test "3. param boot: no firmware-device links in sysfs" {
+	make_ready s1 socket1 0 1M
+	run bash -c "find $(inst_sys s1)/ -maxdepth 1 -type l -name '*:*'"
+	assert_output ""
+}
+
+@test "5. param boot: runtime retire works without a firmware table" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	echo 0x30040000 > "$EGM_REG/socket0/retire"
+	expect_file "$EGM_REG/socket0/retired" "0x30040000 runtime"
+	make_ready s0 socket0 0x40000 1M
+	run egm-io touch "$(inst_dev s0)" 0
+	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x0 "
+}
+
+@test "2. param boot: the module reloads with the same regions= and nothing else" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	egm_reload
+	run ls "$EGM_REG"
+	assert_output "socket0
+socket1"
+	assert_equal "$(cat "$EGM_REG/socket1/source")" param
+}
+
+@test "2. param boot: an unloaded module loads without regions= and shows none" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	egm_rmmod
+	insmod "$EGM_KO"
+	run ls "$EGM_REG"
+	assert_output ""
+	assert [ -f "$EGM_CFS/features" ]
+}

@@ -1,0 +1,314 @@
+#!/usr/bin/env bats
+# egm-boot: param
+# DESIGN §2 instances and §9 input grammar: mkdir names, defaults, every
+# attribute's good and bad values with their exact errno.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+setup() {
+	egm_setup
+	I=$EGM_INST/t0
+}
+
+teardown() {
+	egm_teardown
+}
+
+@test "2. mkdir creates an instance with every attribute" {
+	mkdir "$I"
+	run ls "$I"
+	assert_output "dev
+enable
+gid
+minor
+mode
+offset
+region
+scrub
+size
+state
+uid"
+}
+
+@test "2. rw attributes are 0644, minor dev state are 0444" {
+	mkdir "$I"
+	local a
+	for a in region offset size scrub uid gid mode enable; do
+		run egm-io stat "$I/$a"
+		assert_output --partial "mode=0644"
+	done
+	for a in minor dev state; do
+		run egm-io stat "$I/$a"
+		assert_output --partial "mode=0444"
+		expect_errno EACCES "$I/$a" 1
+	done
+}
+
+@test "9. defaults: region empty, offset 0, size 0, scrub zero, uid 0, gid 0, mode 0600, disabled" {
+	mkdir "$I"
+	expect_file "$I/region" ""
+	expect_file "$I/offset" "0"
+	expect_file "$I/size" "0"
+	expect_file "$I/scrub" "zero"
+	expect_file "$I/uid" "0"
+	expect_file "$I/gid" "0"
+	expect_file "$I/mode" "0600"
+	expect_file "$I/enable" "0"
+	expect_file "$I/minor" "-1"
+	expect_file "$I/dev" ""
+	expect_file "$I/state" "disabled"
+}
+
+@test "9. every instance attribute ends with a newline, also when empty" {
+	mkdir "$I"
+	local a v
+	for a in region offset size scrub uid gid mode enable minor dev state; do
+		ends_with_newline "$I/$a"
+	done
+	# dev and region are exactly one empty line
+	fraw v "$I/dev"
+	assert_equal "$v" $'\n'
+	fraw v "$I/region"
+	assert_equal "$v" $'\n'
+
+}
+
+@test "2. valid names: letters digits _ . - up to 32 characters" {
+	local n
+	for n in a Z9 vm_0 vm.1 vm-2 a.-_b "$(printf 'x%.0s' {1..32})"; do
+		mkdir "$EGM_INST/$n"
+		assert [ -d "$EGM_INST/$n" ]
+		rmdir "$EGM_INST/$n"
+	done
+}
+
+@test "2. invalid names: leading . or -, 33 characters, space, colon → EINVAL" {
+	local n
+	for n in .x -x "$(printf 'x%.0s' {1..33})" "a b" "a:b" "a@b" "é"; do
+		run mkdir "$EGM_INST/$n"
+		assert_failure
+		assert_output --partial "$(errno_msg EINVAL)"
+		assert [ ! -e "$EGM_INST/$n" ]
+	done
+	run ls "$EGM_INST"
+	assert_output ""
+}
+
+@test "2. a/b is impossible: mkdir of a nested path fails, nothing is created" {
+	run mkdir "$EGM_INST/a/b"
+	assert_failure
+	assert_output --partial "$(errno_msg ENOENT)"
+	run ls "$EGM_INST"
+	assert_output ""
+}
+
+@test "2. mkdir of an existing name fails with EEXIST" {
+	mkdir "$I"
+	run mkdir "$I"
+	assert_failure
+	assert_output --partial "$(errno_msg EEXIST)"
+}
+
+@test "2. nothing can be created inside an instance" {
+	mkdir "$I"
+	run mkdir "$I/sub"
+	assert_failure
+	assert [ ! -e "$I/sub" ]
+}
+
+@test "9. region: existing names accepted, unknown → ENODEV, empty unsets" {
+	mkdir "$I"
+	expect_value "$I/region" socket0 socket0
+	expect_value "$I/region" socket1 socket1
+	expect_errno ENODEV "$I/region" socket9
+	expect_errno ENODEV "$I/region" socket
+	expect_errno ENODEV "$I/region" instances
+	expect_value "$I/region" "" ""
+	expect_file "$I/region" ""
+}
+
+@test "9. region: whitespace other than one trailing newline → EINVAL" {
+	mkdir "$I"
+	echo socket1 > "$I/region"
+	expect_errno EINVAL "$I/region" "socket0 "
+	expect_errno EINVAL "$I/region" " socket0"
+	expect_errno_raw EINVAL "$I/region" 'socket0\n\n'
+	expect_errno_raw EINVAL "$I/region" 'socket0\t'
+	expect_errno_raw EINVAL "$I/region" 'socket0\0'
+	# without a newline it is fine
+	printf socket0 > "$I/region"
+	expect_file "$I/region" "socket0"
+}
+
+@test "9. offset/size: decimal, hex, suffixes read back in decimal bytes" {
+	mkdir "$I"
+	local a
+	for a in offset size; do
+		expect_value "$I/$a" 4096 4096
+		expect_value "$I/$a" 0x2000 8192
+		expect_value "$I/$a" 0X3000 12288
+		expect_value "$I/$a" 0xA000 40960
+		expect_value "$I/$a" 0xb000 45056
+		expect_value "$I/$a" 4k 4096
+		expect_value "$I/$a" 4K 4096
+		expect_value "$I/$a" 2m 2097152
+		expect_value "$I/$a" 2M 2097152
+		expect_value "$I/$a" 1G 1073741824
+		expect_value "$I/$a" 1g 1073741824
+		expect_value "$I/$a" 1T 1099511627776
+		expect_value "$I/$a" 1t 1099511627776
+		expect_value "$I/$a" 0x10K 16384
+		expect_value "$I/$a" 0x1g 1073741824
+		expect_value "$I/$a" 0 0
+		# leading zeros stay decimal
+		expect_value "$I/$a" 016K 16384
+		expect_value "$I/$a" 0100K 102400
+		expect_value "$I/$a" 00 0
+		# without a trailing newline
+		printf 8192 > "$I/$a"
+		assert_equal "$(cat "$I/$a")" 8192
+	done
+}
+
+@test "9. offset/size: malformed values → EINVAL, value unchanged" {
+	mkdir "$I"
+	local a v
+	for a in offset size; do
+		echo 4096 > "$I/$a"
+		for v in "12 " " 12" "1KK" "0x" "0xg" "-1" "+4096" "" "1 K" "1KB" "1E" "1P" \
+			"18446744073709551616" "99999999999999999999" "0x10000000000000000" \
+			"16777216T" "17179869184G" "4096.0" "0b1000" "0o10" "abc" "1_000"; do
+			expect_errno EINVAL "$I/$a" "$v"
+		done
+		expect_errno_raw EINVAL "$I/$a" '4096\n\n'
+		expect_errno_raw EINVAL "$I/$a" '4096\r\n'
+		expect_errno_raw EINVAL "$I/$a" '\t4096'
+		expect_errno_raw EINVAL "$I/$a" '4096\0'
+		expect_errno_raw EINVAL "$I/$a" '40\00096'
+		expect_file "$I/$a" 4096
+	done
+}
+
+@test "9. offset/size: a value longer than a page is truncated by configfs → EINVAL" {
+	mkdir "$I"
+	echo 4096 > "$I/size"
+	expect_errno EINVAL "$I/size" "$(printf '1%.0s' {1..5000})"
+	expect_file "$I/size" 4096
+}
+
+@test "9. scrub: zero and none, anything else → EINVAL" {
+	mkdir "$I"
+	expect_value "$I/scrub" none none
+	expect_value "$I/scrub" zero zero
+	printf none > "$I/scrub"
+	assert_equal "$(cat "$I/scrub")" none
+	local v
+	for v in "" zeros no 0 1 "zero " " none" nonee; do
+		expect_errno EINVAL "$I/scrub" "$v"
+	done
+	expect_errno_raw EINVAL "$I/scrub" 'zero\n\n'
+	expect_errno_raw EINVAL "$I/scrub" 'zero\0'
+	expect_file "$I/scrub" none
+}
+
+@test "9. uid/gid: 0 … 4294967294, decimal or hex, no suffix" {
+	mkdir "$I"
+	local a
+	for a in uid gid; do
+		expect_value "$I/$a" 65534 65534
+		expect_value "$I/$a" 4294967294 4294967294
+		expect_value "$I/$a" 0x10 16
+		# octal-looking is decimal
+		expect_value "$I/$a" 010 10
+		expect_value "$I/$a" 0 0
+	done
+}
+
+@test "9. uid/gid: 4294967295, overflow, suffix, sign, whitespace → EINVAL" {
+	mkdir "$I"
+	local a v
+	for a in uid gid; do
+		echo 1000 > "$I/$a"
+		for v in 4294967295 4294967296 18446744073709551616 1K 1k -1 +1 "1 " " 1" \
+			"" 0x 0x100000000 nobody root 1.0; do
+			expect_errno EINVAL "$I/$a" "$v"
+		done
+		expect_errno_raw EINVAL "$I/$a" '1\0'
+		expect_file "$I/$a" 1000
+	done
+}
+
+@test "9. mode: [0-7]{1,4} up to 0777, reads back as four octal digits" {
+	mkdir "$I"
+	expect_value "$I/mode" 0777 0777
+	expect_value "$I/mode" 0660 0660
+	expect_value "$I/mode" 644 0644
+	expect_value "$I/mode" 0 0000
+	expect_value "$I/mode" 7 0007
+	expect_value "$I/mode" 0000 0000
+	expect_value "$I/mode" 0600 0600
+}
+
+@test "9. mode: above 0777, non-octal digits, too long, hex → EINVAL" {
+	mkdir "$I"
+	echo 0640 > "$I/mode"
+	local v
+	for v in 01000 1000 7777 8 08 0800 9 00600 0x1ff a "" -1 "0600 " " 0600" 0o600 u+rw; do
+		expect_errno EINVAL "$I/mode" "$v"
+	done
+	expect_errno_raw EINVAL "$I/mode" '0600\0'
+	expect_file "$I/mode" 0640
+}
+
+@test "9. enable: bad words → EINVAL, state stays disabled" {
+	mkdir "$I"
+	local v
+	for v in 2 -1 "" yess yup enable tru "1 " " 1" ye o of 01 10 0x1; do
+		expect_errno EINVAL "$I/enable" "$v"
+	done
+	expect_errno_raw EINVAL "$I/enable" '1\0'
+	expect_errno_raw EINVAL "$I/enable" '1\n\n'
+	expect_file "$I/state" disabled
+}
+
+@test "9. disabling a disabled instance succeeds with no change (all 'false' words)" {
+	mkdir "$I"
+	local v
+	for v in 0 n N no NO No off OFF Off false FALSE False; do
+		echo "$v" > "$I/enable"
+		assert_equal "$(cat "$I/enable")" 0
+	done
+	printf 0 > "$I/enable"
+	assert_equal "$(cat "$I/state")" disabled
+}
+
+@test "2. enable without a region → EINVAL" {
+	mkdir "$I"
+	echo 4096 > "$I/size"
+	expect_errno EINVAL "$I/enable" 1
+	expect_file "$I/state" disabled
+	expect_file "$I/minor" -1
+}
+
+@test "2. region can be unset again while disabled, and enable then fails" {
+	create_instance t0 socket1 0 1M
+	echo "" > "$I/region"
+	expect_errno EINVAL "$I/enable" 1
+}
+
+@test "2. rmdir of a disabled instance removes it" {
+	create_instance t0 socket1 0 1M
+	rmdir "$I"
+	assert [ ! -e "$I" ]
+}
+
+@test "2. many instances can exist at once (disabled)" {
+	local i
+	for i in $(seq 1 40); do
+		mkdir "$EGM_INST/vm$i"
+	done
+	run bash -c "ls $EGM_INST | wc -l"
+	assert_output 40
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# DESIGN §4 close and §5 scrub: zero on enable and after the last user
+# (file and mappings), scrub=none, progress, O_NONBLOCK, cancellation.
+# scrub_chunk_delay_us keeps a scrub observable under TCG.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+setup() {
+	egm_setup
+}
+
+teardown() {
+	egm_teardown
+}
+
+@test "5. scrub_chunk_delay_us is a 0644 parameter, default 0" {
+	expect_file "$EGM_PARAMS/scrub_chunk_delay_us" 0
+	run egm-io stat "$EGM_PARAMS/scrub_chunk_delay_us"
+	assert_output --partial "mode=0644"
+}
+
+@test "5. enable scrubs: scrubbing, then ready, and old data is gone" {
+	make_ready vm0 socket1 8M 4M scrub=none
+	expect_out ok egm-io fill "$(inst_dev vm0)" 0 4M addr:0x5ca1ab1e
+	disable_instance vm0
+	echo zero > "$EGM_INST/vm0/scrub"
+	set_scrub_delay 300000
+	enable_instance vm0
+	expect_file "$EGM_INST/vm0/state" scrubbing
+	expect_file "$(inst_sys vm0)/state" scrubbing
+	set_scrub_delay 0
+	wait_state vm0 ready 30
+	expect_out ok egm-io check "$(inst_dev vm0)" 0 4M zero
+}
+
+@test "5. tenant hand-over: fill, close and unmap, reopen → every page is zero" {
+	make_ready vm0 socket1 0 4M
+	local d
+	d=$(inst_dev vm0)
+	expect_out ok egm-io fill "$d" 0 4M addr:0x7e4a47
+	expect_out ok egm-io check "$d" 0 4M addr:0x7e4a47 read
+	wait_state vm0 ready 30
+	expect_out ok egm-io check "$d" 0 4M zero
+	expect_out ok egm-io check "$d" 0 4M zero read
+}
+
+@test "5. the last close starts a scrub (state scrubbing) and the next open waits for it" {
+	make_ready vm0 socket1 0 4M
+	local d
+	d=$(inst_dev vm0)
+	run egm-io fill "$d" 0 4M 0xee
+	set_scrub_delay 300000
+	expect_out count=4096 egm-io pwrite "$d" 0 4096 0xee
+	expect_file "$EGM_INST/vm0/state" scrubbing
+	set_scrub_delay 0
+	# no wait_state: a blocking open waits for the scrub itself
+	expect_out ok egm-io check "$d" 0 4M zero
+}
+
+@test "5. scrub=none keeps the data across tenants (no scrub, progress 100)" {
+	make_ready vm0 socket1 0 4M scrub=none
+	local d
+	d=$(inst_dev vm0)
+	expect_out ok egm-io fill "$d" 0 4M addr:0x1
+	expect_file "$EGM_INST/vm0/state" ready
+	expect_file "$(inst_sys vm0)/scrub_progress" 100
+	expect_out ok egm-io check "$d" 0 4M addr:0x1
+}
+
+@test "4. a mapping kept after close delays the scrub until munmap" {
+	make_ready vm0 socket1 0 2M
+	local d i
+	d=$(inst_dev vm0)
+	bg_start s egm-io session "$d"
+	bg_cmd s "open"; assert_equal "$output" ok
+	bg_cmd s "mmap 0 2M"; assert_equal "$output" ok
+	bg_cmd s "fill 0 2M addr:0x99"; assert_equal "$output" ok
+	bg_cmd s "close"; assert_equal "$output" ok
+	# still in use: for a while, no scrub starts
+	for i in $(seq 1 10); do
+		assert_equal "$(cat "$EGM_INST/vm0/state")" open
+		egm_nap
+	done
+	bg_cmd s "check 0 2M addr:0x99"; assert_equal "$output" ok
+	run egm-io open "$d"
+	assert_output errno=EBUSY
+	bg_cmd s "munmap"; assert_equal "$output" ok
+	wait_state vm0 ready 30
+	expect_out ok egm-io check "$d" 0 2M zero
+}
+
+@test "5. O_NONBLOCK open during a scrub → EAGAIN; a blocking open waits and succeeds" {
+	set_scrub_delay 1000000
+	create_instance vm0 socket1 0 16M
+	enable_instance vm0
+	local d
+	d=$(inst_dev vm0)
+	run egm-io open "$d" nonblock
+	assert_output errno=EAGAIN
+	assert_equal "$(cat "$EGM_INST/vm0/state")" scrubbing
+	bg_start w egm-io openhold "$d"
+	egm_nap
+	egm_nap
+	run bg_out w
+	assert_output ""
+	assert bg_alive w
+	set_scrub_delay 0
+	bg_wait w '^opened$' 60
+	assert_equal "$(cat "$EGM_INST/vm0/state")" open
+}
+
+@test "5. scrub_progress is monotonic and reaches 100 (then ready)" {
+	set_scrub_delay 20000
+	create_instance vm0 socket1 0 256M
+	enable_instance vm0
+	local s p last=0 seen=() deadline
+	s=$(inst_sys vm0)
+	deadline=$((SECONDS + 120))
+	while :; do
+		p=$(cat "$s/scrub_progress")
+		[[ $p =~ ^[0-9]+$ ]] || fail "scrub_progress '$p' is not a number"
+		((p >= last)) || fail "scrub_progress went back from $last to $p"
+		((p <= 100)) || fail "scrub_progress $p > 100"
+		seen+=("$p")
+		last=$p
+		((p == 100)) && break
+		((SECONDS < deadline)) || fail "scrub_progress stuck at $p"
+	done
+	wait_state vm0 ready 30
+	assert_equal "$(cat "$s/scrub_progress")" 100
+	# at least one value below 100 was seen while scrubbing
+	((${seen[0]} < 100)) || fail "never saw the scrub in progress: ${seen[*]}"
+}
+
+@test "5. disable during a scrub is prompt (one chunk) and the next enable scrubs fully" {
+	make_ready vm0 socket1 0 64M scrub=none
+	expect_out ok egm-io fill "$(inst_dev vm0)" 0 64M 0xab
+	disable_instance vm0
+	echo zero > "$EGM_INST/vm0/scrub"
+	set_scrub_delay 1000000
+	enable_instance vm0
+	assert_equal "$(cat "$EGM_INST/vm0/state")" scrubbing
+	local t0 t1 p
+	p=$(cat "$(inst_sys vm0)/scrub_progress")
+	t0=$(now_ms)
+	disable_instance vm0
+	t1=$(now_ms)
+	assert_equal "$(cat "$EGM_INST/vm0/state")" disabled
+	(( p < 100 )) || fail "scrub already done before disable ($p%)"
+	# 32 chunks of 2 MiB at 1 s each: a full scrub takes half a minute on
+	# the one CPU of node 1; disable waits for one chunk at most
+	(( t1 - t0 < 3500 )) || fail "disable took $((t1 - t0)) ms"
+	set_scrub_delay 0
+	enable_instance vm0
+	wait_state vm0 ready 60
+	expect_out ok egm-io check "$(inst_dev vm0)" 0 64M zero
+}
+
+@test "5. an open waiting for the scrub fails with ENODEV when the instance is disabled" {
+	set_scrub_delay 1000000
+	create_instance vm0 socket1 0 64M
+	enable_instance vm0
+	local d
+	d=$(inst_dev vm0)
+	bg_start w egm-io openhold "$d"
+	egm_nap
+	egm_nap
+	assert bg_alive w
+	disable_instance vm0
+	bg_wait w '^errno=' 30
+	run bg_out w
+	assert_output errno=ENODEV
+}
+
+@test "5. rmdir during a scrub cancels it and removes the instance" {
+	set_scrub_delay 1000000
+	create_instance vm0 socket1 0 64M
+	enable_instance vm0
+	local t0 t1
+	t0=$(now_ms)
+	rmdir "$EGM_INST/vm0"
+	t1=$(now_ms)
+	assert [ ! -e "$EGM_INST/vm0" ]
+	(( t1 - t0 < 3500 )) || fail "rmdir took $((t1 - t0)) ms"
+	assert_equal "$(cat "$EGM_REG/socket1/free")" "$((1 << 30))"
+}
+
+@test "5. 100 hand-overs on a small instance: every tenant starts from zero" {
+	make_ready vm0 socket1 64M 64K
+	local d i
+	d=$(inst_dev vm0)
+	for i in $(seq 1 100); do
+		run egm-io check "$d" 0 64K zero
+		[[ $output == ok ]] || fail "hand-over $i: $output"
+		run egm-io fill "$d" 0 64K addr:$i
+		[[ $output == ok ]] || fail "fill $i: $output"
+	done
+	wait_state vm0 ready 30
+	expect_out ok egm-io check "$d" 0 64K zero
+	disable_instance vm0
+	rmdir "$EGM_INST/vm0"
+}
+
+@test "5. instances scrub independently: one scrubbing does not block another's open" {
+	make_ready b socket1 128M 1M
+	set_scrub_delay 1000000
+	create_instance a socket1 0 64M
+	enable_instance a
+	assert_equal "$(cat "$EGM_INST/a/state")" scrubbing
+	run egm-io open "$(inst_dev b)" nonblock
+	assert_output ok
+	assert_equal "$(cat "$EGM_INST/a/state")" scrubbing
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# DESIGN §5 retired blocks: the firmware table of socket0, clipping to the
+# instance, SIGBUS BUS_MCEERR_AR at the exact address, EIO/short counts,
+# runtime `retire` (also while mapped). ACPI boot only: socket0 has a
+# firmware table there. Tests that retire at run time reload the module in
+# teardown (retirements are forgotten at unload).
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+setup() {
+	egm_setup
+	PG=$(page_size)
+	BLK_PAGES=$((65536 / PG))
+}
+
+teardown() {
+	egm_teardown
+}
+
+@test "5. whole socket0: INFO retired_pages and RETIRED ranges, coalesced, relative" {
+	make_ready s0 socket0 0 0
+	local d
+	d=$(inst_dev s0)
+	run egm-io retired "$d"
+	assert_success
+	assert_output "count=3
+range=0x10000 0x20000
+range=0x50000 0x10000
+range=0x3ff0000 0x10000"
+	run egm-io info "$d"
+	assert_line "retired_pages=$((4 * BLK_PAGES))"
+	expect_file "$(inst_sys s0)/retired_pages" "$((4 * BLK_PAGES))"
+}
+
+@test "9. RETIRED with a short buffer → ENOSPC and the needed count" {
+	make_ready s0 socket0 0 0
+	local d a
+	d=$(inst_dev s0)
+	for a in 8 24 40 55; do
+		run egm-io retired "$d" "$a"
+		assert_failure
+		assert_output "count=3
+errno=ENOSPC"
+	done
+	run egm-io retired "$d" 56
+	assert_success
+	assert_line count=3
+	assert_line "range=0x3ff0000 0x10000"
+}
+
+@test "5. ranges and retired_pages are clipped to the instance" {
+	# [0x18000, 0x28000): half of block 0x10000 and half of 0x20000 → one range
+	make_ready a socket0 0x18000 0x10000
+	run egm-io retired "$(inst_dev a)"
+	assert_output "count=1
+range=0x0 0x10000"
+	expect_file "$(inst_sys a)/retired_pages" "$BLK_PAGES"
+	run egm-io info "$(inst_dev a)"
+	assert_line "retired_pages=$BLK_PAGES"
+	# [0x20000, 0x60000): blocks 0x20000 and 0x50000
+	make_ready b socket0 0x30000 0x20000
+	expect_out "count=0" egm-io retired "$(inst_dev b)"
+	disable_instance b
+	echo 0x20000 > "$EGM_INST/b/offset"
+	echo 0x40000 > "$EGM_INST/b/size"
+	disable_instance a
+	enable_instance b
+	wait_state b ready
+	run egm-io retired "$(inst_dev b)"
+	assert_output "count=2
+range=0x0 0x10000
+range=0x30000 0x10000"
+	expect_file "$(inst_sys b)/retired_pages" "$((2 * BLK_PAGES))"
+}
+
+@test "5. a clean extent of socket0 has no retired ranges" {
+	make_ready c socket0 0x60000 4M
+	expect_out count=0 egm-io retired "$(inst_dev c)"
+	expect_file "$(inst_sys c)/retired_pages" 0
+}
+
+@test "5. free ignores retired blocks" {
+	make_ready c socket0 0x60000 4M
+	expect_file "$EGM_REG/socket0/free" "$(((64 << 20) - (4 << 20)))"
+}
+
+@test "5. touching a retired block → SIGBUS BUS_MCEERR_AR at the exact address; neighbours work" {
+	make_ready s0 socket0 0 0
+	local d
+	d=$(inst_dev s0)
+	expect_out "sigbus code=BUS_MCEERR_AR addr_off=0x10000 lsb=$(( $(page_size) == 4096 ? 12 : 16 ))" egm-io touch "$d" 0x10000
+	run egm-io touch "$d" 0x2fff8
+	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x2fff8 "
+	run egm-io touch "$d" 0x50abc
+	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x50abc "
+	run egm-io touch "$d" 0x3ff0000
+	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x3ff0000 "
+	run egm-io touch-write "$d" 0x20010
+	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x20010 "
+	# the pages right before and after each block are fine
+	run egm-io touch "$d" 0xffff 0x30000 0x4ffff 0x60000 0x3feffff
+	assert_success
+	assert_output "ok val=0x00
+ok val=0x00
+ok val=0x00
+ok val=0x00
+ok val=0x00"
+}
+
+@test "5. a fill over a retired block stops with SIGBUS at its first byte" {
+	make_ready s0 socket0 0 1M
+	run egm-io fill "$(inst_dev s0)" 0 1M 0x11
+	assert_failure
+	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x10000 "
+	# what was written before the block is there
+	expect_out ok egm-io check "$(inst_dev s0)" 0 0x10000 0x11 read
+}
+
+@test "4. read/write over a retired block: EIO when nothing moved, short count before it" {
+	make_ready s0 socket0 0 1M
+	local d
+	d=$(inst_dev s0)
+	expect_out errno=EIO egm-io pread "$d" 0x10000 4096
+	expect_out errno=EIO egm-io pread "$d" 0x2f000 4096
+	expect_out errno=EIO egm-io pwrite "$d" 0x10000 4096
+	expect_out count=4096 egm-io pread "$d" 0xf000 0x2000
+	expect_out count=2048 egm-io pwrite "$d" 0xf800 0x2000
+	expect_out count=4096 egm-io pread "$d" 0x30000 0x1000
+	expect_out count=4096 egm-io read "$d" 0x4f000 0x3000
+}
+
+@test "5. scrub skips retired blocks: the whole socket0 scrubs to ready and reads zero" {
+	make_ready s0 socket0 0 0
+	expect_out ok egm-io check "$(inst_dev s0)" 0x60000 $(((64 << 20) - 0x70000)) zero
+	expect_out ok egm-io check "$(inst_dev s0)" 0 0x10000 zero
+	expect_out ok egm-io check "$(inst_dev s0)" 0x30000 0x20000 zero read
+}
+
+@test "5. retire: file is 0200; root without CAP_SYS_ADMIN → EPERM; nobody → EACCES" {
+	run egm-io stat "$EGM_REG/socket0/retire"
+	assert_output --partial "mode=0200"
+	expect_out errno=EACCES egm-io --as 65534:65534 writefile "$EGM_REG/socket0/retire" 0x30100000
+	expect_out errno=EPERM egm-io --drop-cap sys_admin writefile "$EGM_REG/socket0/retire" 0x30100000
+	run cat "$EGM_REG/socket0/retired"
+	refute_output --partial 0x30100000
+	expect_file "$EGM_REG/socket0/retired_pages" "$((4 * BLK_PAGES))"
+}
+
+@test "5. retire: outside the region or malformed → EINVAL, nothing recorded" {
+	local r=$EGM_REG/socket0
+	local v
+	for v in 0x40000000 0x2fff0000 0x34000000 0x100000000 0 -1 "" "0x30100000 " abc 0x \
+		18446744073709551616; do
+		_expect_fail_msg EINVAL 'echo "$v" > "$r/retire"' || fail "retire '$v'"
+	done
+	expect_file "$r/retired_pages" "$((4 * BLK_PAGES))"
+	run cat "$r/retired"
+	assert_equal "$(wc -l <<< "$output")" 4
+	# socket1's address is outside socket0 and the other way round
+	_expect_fail_msg EINVAL 'echo 0x30100000 > "$EGM_REG/socket1/retire"'
+	expect_file "$EGM_REG/socket1/retired" ""
+}
+
+@test "5. runtime retire: recorded as runtime, rounded down, idempotent, logged" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	local r=$EGM_REG/socket0
+	echo 0x30100123 > "$r/retire"
+	run cat "$r/retired"
+	assert_output "0x30010000 firmware
+0x30020000 firmware
+0x30050000 firmware
+0x30100000 runtime
+0x33ff0000 firmware"
+	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
+	# again, any address in the block, and with the suffix grammar: no change
+	echo 0x30100000 > "$r/retire"
+	echo 0x3010ffff > "$r/retire"
+	echo $((0x30100000)) > "$r/retire"
+	echo 787456K > "$r/retire"
+	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
+	# retiring a firmware block again changes nothing
+	echo 0x30010000 > "$r/retire"
+	run cat "$r/retired"
+	assert_line "0x30010000 firmware"
+	assert_equal "$(wc -l <<< "$output")" 5
+	run dmesg_since
+	assert_output --regexp "(0x)?30100000"
+}
+
+@test "5. runtime retire while mapped: SIGBUS on the next touch, others unaffected" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	make_ready a socket1 0 1M
+	make_ready b socket1 1M 1M
+	bg_start sa egm-io session "$(inst_dev a)"
+	bg_start sb egm-io session "$(inst_dev b)"
+	bg_cmd sa "open"; assert_equal "$output" ok
+	bg_cmd sa "mmap 0 1M"; assert_equal "$output" ok
+	bg_cmd sa "fill 0 1M 0x42"; assert_equal "$output" ok
+	bg_cmd sb "open"; assert_equal "$output" ok
+	bg_cmd sb "mmap 0 1M"; assert_equal "$output" ok
+	bg_cmd sb "fill 0 1M 0x43"; assert_equal "$output" ok
+	# block 0x20000 of instance a is mapped (touched by the fill)
+	echo $((0x100000000 + 0x20000)) > "$EGM_REG/socket1/retire"
+	bg_cmd sa "touch 0x20000"
+	assert_equal "${output%% lsb=*}" "sigbus code=BUS_MCEERR_AR addr_off=0x20000"
+	bg_cmd sa "touch 0x2ffff"
+	assert_equal "${output%% lsb=*}" "sigbus code=BUS_MCEERR_AR addr_off=0x2ffff"
+	bg_cmd sa "touch 0x1ffff"; assert_equal "$output" "ok val=0x42"
+	bg_cmd sa "touch 0x30000"; assert_equal "$output" "ok val=0x42"
+	bg_cmd sa "pread 0x20000 4096"; assert_equal "$output" errno=EIO
+	bg_cmd sa "info"; assert_equal "${output##*retired_pages=}" "$BLK_PAGES"
+	bg_cmd sb "check 0 1M 0x43"; assert_equal "$output" ok
+	expect_file "$EGM_REG/socket1/retired" "0x100020000 runtime"
+	bg_stop sa
+	bg_stop sb
+	wait_state a ready
+	# the next tenant sees it in the ioctl
+	run egm-io retired "$(inst_dev a)"
+	assert_output "count=1
+range=0x20000 0x10000"
+	expect_file "$(inst_sys a)/retired_pages" "$BLK_PAGES"
+	expect_out count=0 egm-io retired "$(inst_dev b)"
+}
+
+@test "5. runtime retire zaps a mapping that outlives its fd" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	make_ready a socket1 2M 1M
+	bg_start s egm-io session "$(inst_dev a)"
+	bg_cmd s "open"; assert_equal "$output" ok
+	bg_cmd s "mmap 0 1M"; assert_equal "$output" ok
+	bg_cmd s "touch-write 0x40000"; assert_equal "$output" "ok val=0x00"
+	bg_cmd s "close"; assert_equal "$output" ok
+	echo $((0x100000000 + (2 << 20) + 0x40000)) > "$EGM_REG/socket1/retire"
+	bg_cmd s "touch 0x40000"
+	assert_equal "${output%% lsb=*}" "sigbus code=BUS_MCEERR_AR addr_off=0x40000"
+}
+
+@test "5. runtime retirements are forgotten at module reload" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	echo 0x30200000 > "$EGM_REG/socket0/retire"
+	run cat "$EGM_REG/socket0/retired"
+	assert_line "0x30200000 runtime"
+	egm_reload
+	run cat "$EGM_REG/socket0/retired"
+	refute_line "0x30200000 runtime"
+	assert_equal "$(cat "$EGM_REG/socket0/retired_pages")" "$((4 * BLK_PAGES))"
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# egm-boot: acpi param
+# DESIGN §2: unloading is refused while instances exist; after cleanup the
+# module unloads and loads again clean.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+setup() {
+	egm_setup
+	EGM_RELOAD_IN_TEARDOWN=1
+}
+
+teardown() {
+	egm_teardown
+}
+
+@test "2. rmmod is refused while a (disabled) instance exists" {
+	mkdir "$EGM_INST/vm0"
+	run rmmod egm
+	assert_failure
+	assert [ -d /sys/module/egm ]
+	assert [ -d "$EGM_INST/vm0" ]
+}
+
+@test "2. rmmod is refused while an enabled instance exists, and while it is open" {
+	make_ready vm0 socket1 0 1M
+	run rmmod egm
+	assert_failure
+	assert [ -c "$(inst_dev vm0)" ]
+	bg_start h egm-io hold "$(inst_dev vm0)" 0 1M
+	bg_wait h '^mapped$'
+	run rmmod egm
+	assert_failure
+	bg_stop h
+	wait_state vm0 ready
+	# still fully functional
+	expect_out ok egm-io check "$(inst_dev vm0)" 0 1M zero
+}
+
+@test "2. after rmdir of every instance the module unloads; everything is gone" {
+	make_ready vm0 socket1 0 1M
+	egm_cleanup
+	run rmmod egm
+	assert_success
+	assert [ ! -d /sys/module/egm ]
+	assert [ ! -e "$EGM_CFS" ]
+	assert [ ! -e "$EGM_CLASS" ]
+	assert [ ! -e "$EGM_DBG" ]
+	run grep -w egm /proc/devices
+	assert_failure
+	run grep -i egm /proc/iomem
+	assert_output ""
+}
+
+@test "2. reload restores the regions and instances work again (3 cycles)" {
+	local i
+	for i in 1 2 3; do
+		egm_reload
+		run ls "$EGM_REG"
+		assert_output "socket0
+socket1"
+		make_ready vm$i socket1 0 1M
+		expect_out ok egm-io fill "$(inst_dev vm$i)" 0 1M addr:$i
+		expect_out ok egm-io check "$(inst_dev vm$i)" 0 1M zero
+		egm_cleanup
+	done
+	run dmesg_since
+	refute_output --regexp "WARNING|BUG:|Call Trace"
+}
+
+@test "2. the regions are claimed in /proc/iomem while loaded" {
+	run grep -i egm /proc/iomem
+	assert_output --partial "30000000-33ffffff"
+	assert_output --partial "100000000-13fffffff"
+}

@@ -1,0 +1,449 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# egmfs (DESIGN §7) against the real driver: every subcommand, --json,
+# save -> clear -> restore, bad files, exit codes 0/1/2, error messages.
+# The guest has no JSON tool but egmfs's own parser (json-c): JSON output
+# is checked by feeding it back to "egmfs restore --dry-run" and by field;
+# the host-side tools/egmfs/tests/run.sh checks it with jq.
+# egm-boot: acpi param
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+EGMFS=${EGMFS:-/usr/sbin/egmfs}
+
+setup() {
+	egm_setup
+	[[ -x $EGMFS ]] || skip "egmfs is not installed in the guest"
+	F=$BATS_TEST_TMPDIR/egm.json
+}
+
+teardown() {
+	egm_teardown
+}
+
+# every rw attribute plus minor of every instance ("the same tree", §7)
+egm_tree() {
+	local d a
+	for d in "$EGM_INST"/*/; do
+		[[ -d $d ]] || continue
+		for a in region offset size scrub uid gid mode enable minor; do
+			printf '%s/%s=%s\n' "$(basename "$d")" "$a" "$(cat "$d/$a")"
+		done
+	done
+}
+
+# the instances and the retired blocks: what a failed command must not change
+egm_everything() {
+	egm_tree
+	cat "$EGM_REG"/*/retired
+}
+
+# list --json must parse: wrap it as a file and let restore check it
+json_instances_ok() {
+	printf '{"version": 1, "instances": %s}\n' "$1" > "$BATS_TEST_TMPDIR/chk.json"
+	"$EGMFS" restore --dry-run "$BATS_TEST_TMPDIR/chk.json" > /dev/null
+}
+
+@test "7. egmfs: --help, per-command --help and --version exit 0" {
+	run "$EGMFS" --help
+	assert_success
+	assert_output --partial "usage: egmfs"
+	local c
+	for c in list show regions create enable disable destroy retire save restore clear; do
+		run "$EGMFS" "$c" --help
+		assert_success
+		assert_output --partial "usage: egmfs $c"
+	done
+	run "$EGMFS" --version
+	assert_success
+	assert_output --regexp '^egmfs [0-9]'
+}
+
+@test "7. egmfs: usage errors exit 2 and change nothing" {
+	create_instance keep socket1 0 4M
+	local before
+	before=$(egm_everything)
+	run "$EGMFS"
+	assert_failure 2
+	run "$EGMFS" frob
+	assert_failure 2
+	assert_output --partial "unknown command 'frob'"
+	run "$EGMFS" list --bogus
+	assert_failure 2
+	run "$EGMFS" create vm0
+	assert_failure 2
+	assert_output --partial "region is required"
+	run "$EGMFS" create vm0 --region socket1 --size 12Q
+	assert_failure 2
+	assert_output --partial 'invalid size "12Q"'
+	run "$EGMFS" create vm0 --region socket1 --mode 1777
+	assert_failure 2
+	run "$EGMFS" create .vm0 --region socket1
+	assert_failure 2
+	run "$EGMFS" retire
+	assert_failure 2
+	run "$EGMFS" show
+	assert_failure 2
+	assert_equal "$(egm_everything)" "$before"
+}
+
+@test "7. egmfs: regions and regions --json show both sockets and the firmware blocks" {
+	run "$EGMFS" regions
+	assert_success
+	assert_line --regexp '^socket0 +0x30000000 +64M +0 '
+	assert_line --regexp '^socket1 +0x100000000 +1G +1 '
+	if [[ $EGM_BOOT == acpi ]]; then
+		assert_line "socket0 retired 0x30010000 firmware"
+		assert_line "socket0 retired 0x33ff0000 firmware"
+	fi
+	run "$EGMFS" regions --json
+	assert_success
+	assert_output --partial '"name": "socket0"'
+	assert_output --partial '"base": 805306368'
+	assert_output --partial '"size": 67108864'
+	assert_output --partial '"base": 4294967296'
+	assert_output --partial '"size": 1073741824'
+	assert_output --partial "\"source\": \"$EGM_BOOT\""
+	if [[ $EGM_BOOT == acpi ]]; then
+		assert_output --partial '"addr": "0x30050000"'
+		assert_output --partial '"retired_pages": '
+	fi
+	# brackets and braces balance (jq checks the same code on the host)
+	local o=${output//[^\[]/} c=${output//[^\]]/} ob=${output//[^\{]/} cb=${output//[^\}]/}
+	assert_equal "${#o}:${#ob}" "${#c}:${#cb}"
+}
+
+@test "7. egmfs: create with every option, then list, show and the device node" {
+	run "$EGMFS" create vm0 --region socket1 --offset 2M --size 4M --owner 65534:65534 \
+		--mode 0640 --scrub none --enable
+	assert_success
+	assert_output ""
+	local d=$EGM_INST/vm0
+	assert_equal "$(cat "$d/region") $(cat "$d/offset") $(cat "$d/size")" "socket1 2097152 4194304"
+	assert_equal "$(cat "$d/scrub") $(cat "$d/uid") $(cat "$d/gid") $(cat "$d/mode")" "none 65534 65534 0640"
+	assert_equal "$(cat "$d/enable")" 1
+	local minor
+	minor=$(cat "$d/minor")
+	run stat -c '%u:%g %a' "/dev/egm$minor"
+	assert_output "65534:65534 640"
+	run grep -x EGM_INSTANCE=vm0 "$EGM_CLASS/egm$minor/uevent"
+	assert_success
+
+	run "$EGMFS" list
+	assert_success
+	assert_line --regexp "^vm0 +socket1 +2M +4M +none +65534:65534 +0640 +ready +/dev/egm$minor\$"
+	run "$EGMFS" list --json
+	assert_success
+	assert_output --partial '"name": "vm0"'
+	assert_output --partial "\"minor\": $minor"
+	assert_output --partial "\"dev\": \"$(cat "$d/dev")\""
+	assert_output --partial '"mode": "0640"'
+	assert_output --partial '"enable": true'
+	json_instances_ok "$output"
+
+	run "$EGMFS" show vm0
+	assert_success
+	assert_line "state:  ready"
+	assert_line "device: /dev/egm$minor"
+	run "$EGMFS" show --json vm0
+	assert_success
+	assert_output --partial '"size": 4194304'
+	json_instances_ok "[$output]"
+}
+
+@test "7. egmfs: create: names and values the kernel refuses fail with exit 1 and leave nothing" {
+	run "$EGMFS" create vm0 --region socket9
+	assert_failure 1
+	assert_output "egmfs: vm0: region: No such device (no region socket9)"
+	assert [ ! -e "$EGM_INST/vm0" ]
+	run "$EGMFS" create vm0 --region socket1 --size 4M
+	assert_success
+	run "$EGMFS" create vm0 --region socket1
+	assert_failure 1
+	assert_output --partial "egmfs: vm0: create: File exists"
+}
+
+@test "7. egmfs: enable: overlap names the other instance; a failed create --enable leaves nothing" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --enable
+	run "$EGMFS" create vm1 --region socket1 --offset 2M --size 4M --enable
+	assert_failure 1
+	assert_output "egmfs: vm1: enable: Device or resource busy (extent overlaps vm0)"
+	assert [ ! -e "$EGM_INST/vm1" ]
+
+	"$EGMFS" create vm1 --region socket1 --offset 2M --size 4M
+	run "$EGMFS" enable vm1
+	assert_failure 1
+	assert_output "egmfs: vm1: enable: Device or resource busy (extent overlaps vm0)"
+	assert_equal "$(cat "$EGM_INST/vm1/enable")" 0
+}
+
+@test "7. egmfs: enable: an extent past the region and a missing instance are explained" {
+	"$EGMFS" create big --region socket0 --offset 60M --size 8M
+	run "$EGMFS" enable big
+	assert_failure 1
+	assert_output "egmfs: big: enable: Invalid argument (extent does not fit region socket0 of 67108864 bytes)"
+	run "$EGMFS" enable nosuch
+	assert_failure 1
+	assert_output "egmfs: nosuch: enable: No such file or directory (no such instance)"
+}
+
+@test "7. egmfs: enable and disable are idempotent and publish/withdraw /dev/egmN" {
+	"$EGMFS" create vm0 --region socket1 --size 1M
+	run "$EGMFS" enable vm0
+	assert_success
+	local minor
+	minor=$(inst_minor vm0)
+	assert [ -c "/dev/egm$minor" ]
+	run "$EGMFS" enable vm0
+	assert_success
+	assert_equal "$(inst_minor vm0)" "$minor"
+	wait_state vm0 ready 60
+	run "$EGMFS" disable vm0
+	assert_success
+	assert [ ! -e "/dev/egm$minor" ]
+	assert_equal "$(cat "$EGM_INST/vm0/state")" disabled
+	run "$EGMFS" disable vm0
+	assert_success
+}
+
+@test "7. egmfs: scrub=zero: list shows the state going to ready" {
+	set_scrub_delay 2000
+	"$EGMFS" create vm0 --region socket1 --size 64M --enable
+	run "$EGMFS" show vm0
+	assert_success
+	assert_line --regexp '^state:  (scrubbing|ready)$'
+	set_scrub_delay 0
+	wait_state vm0 ready 120
+	run "$EGMFS" list
+	assert_line --regexp '^vm0 .* ready +/dev/egm[0-9]+$'
+}
+
+@test "7. egmfs: disable, destroy and clear refuse an instance in use and say why" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --enable
+	"$EGMFS" create vm1 --region socket1 --offset 4M --size 4M --scrub none --enable
+	bg_start h egm-io openhold "$(inst_dev vm0)"
+	bg_wait h opened
+	run "$EGMFS" disable vm0
+	assert_failure 1
+	assert_output "egmfs: vm0: disable: Device or resource busy (device is open or mapped)"
+	run "$EGMFS" destroy vm0
+	assert_failure 1
+	assert_output "egmfs: vm0: destroy: Device or resource busy (device is open or mapped)"
+	run "$EGMFS" clear
+	assert_failure 1
+	assert_output --partial "egmfs: vm0: destroy: Device or resource busy (device is open or mapped)"
+	assert [ -d "$EGM_INST/vm0" ]
+	assert [ ! -e "$EGM_INST/vm1" ]
+	bg_stop h || true	# lib: kill of a reaped pid fails
+	run "$EGMFS" destroy vm0
+	assert_success
+	assert [ ! -e "$EGM_INST/vm0" ]
+}
+
+@test "7. egmfs: destroy removes instances; clear removes all and is fine when empty" {
+	"$EGMFS" create a --region socket1 --size 4M --scrub none --enable
+	"$EGMFS" create b --region socket1 --offset 4M --size 4M
+	"$EGMFS" create c --region socket0 --size 4M
+	run "$EGMFS" destroy a
+	assert_success
+	assert [ ! -e "$EGM_INST/a" ]
+	run "$EGMFS" destroy a
+	assert_failure 1
+	assert_output --partial "egmfs: a: destroy: No such file or directory"
+	run "$EGMFS" clear
+	assert_success
+	run ls "$EGM_INST"
+	assert_output ""
+	run "$EGMFS" clear
+	assert_success
+}
+
+@test "7. egmfs: sizes take K/M/G/T suffixes and hex, and are written in bytes" {
+	run "$EGMFS" create vm0 --region socket1 --offset 0x100000 --size 1m
+	assert_success
+	assert_equal "$(cat "$EGM_INST/vm0/offset") $(cat "$EGM_INST/vm0/size")" "1048576 1048576"
+	run "$EGMFS" create vm1 --region socket1 --size 1G --scrub none --enable
+	assert_success
+	assert_equal "$(cat "$EGM_INST/vm1/size")" 1073741824
+}
+
+@test "7. egmfs: retire writes to the region holding the address; outside any region fails" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	run "$EGMFS" retire 0x30030000
+	assert_success
+	run cat "$EGM_REG/socket0/retired"
+	assert_line "0x30030000 runtime"
+	run "$EGMFS" retire $((0x100000000 + 0x123456))
+	assert_success
+	run cat "$EGM_REG/socket1/retired"
+	assert_line "0x100120000 runtime"
+	run "$EGMFS" retire 0x40000000
+	assert_failure 1
+	assert_output "egmfs: 0x40000000: retire: address is not in any EGM region"
+}
+
+@test "7. egmfs: save: mode 0600, enabled instances by minor then disabled by name, runtime retirements" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	"$EGMFS" create zz --region socket1 --size 4M --scrub none --enable
+	"$EGMFS" create aa --region socket1 --offset 4M --size 4M --scrub none --enable
+	"$EGMFS" create mm --region socket0 --size 4M
+	"$EGMFS" create bb --region socket0 --size 4M
+	"$EGMFS" retire 0x30040000
+	run "$EGMFS" save "$F"
+	assert_success
+	run stat -c %a "$F"
+	assert_output 600
+	run grep -o '"name": "[a-z]*"' "$F"
+	assert_output "$(printf '"name": "%s"\n' zz aa bb mm)"
+	run grep -c 0x30040000 "$F"
+	assert_output 1
+	# firmware blocks come back by themselves: not saved
+	run grep -c 0x30010000 "$F"
+	assert_output 0
+	run "$EGMFS" restore --dry-run "$F"
+	assert_success
+	run "$EGMFS" save -
+	assert_success
+	assert_output "$(cat "$F")"
+}
+
+@test "7. egmfs: save -> clear -> restore reproduces every rw attribute and minor; a second restore changes nothing" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --owner 65534:65534 --mode 0660 --enable
+	"$EGMFS" create vm1 --region socket1 --offset 4M --size 8M --enable
+	"$EGMFS" create vm2 --region socket0 --offset 1M --size 2M
+	"$EGMFS" create vm3 --region socket0 --offset 16M --size 0 --scrub none --enable
+	wait_state vm1 ready 60
+	local before after
+	before=$(egm_tree)
+	run "$EGMFS" save "$F"
+	assert_success
+	run "$EGMFS" clear
+	assert_success
+	assert_equal "$(egm_tree)" ""
+	run "$EGMFS" restore "$F"
+	assert_success
+	assert_output ""
+	after=$(egm_tree)
+	assert_equal "$after" "$before"
+	run stat -c '%u:%g %a' "$(inst_dev vm0)"
+	assert_output "65534:65534 660"
+
+	run "$EGMFS" restore --verbose "$F"
+	assert_success
+	assert_output ""
+	assert_equal "$(egm_tree)" "$before"
+}
+
+@test "7. egmfs: restore re-applies saved retirements after a reload, before enabling" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	"$EGMFS" create vm0 --region socket0 --size 4M --scrub none --enable
+	"$EGMFS" retire 0x30060000
+	"$EGMFS" save "$F"
+	egm_reload
+	run grep -c runtime "$EGM_REG/socket0/retired"
+	assert_output 0
+	run "$EGMFS" restore --verbose "$F"
+	assert_success
+	assert_line "retire socket0 0x30060000"
+	assert_line "enable vm0"
+	run cat "$EGM_REG/socket0/retired"
+	assert_line "0x30060000 runtime"
+	assert_equal "$(cat "$EGM_INST/vm0/enable")" 1
+}
+
+@test "7. egmfs: restore fixes what differs, creates what is missing, reports (keeps) the rest" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --enable
+	"$EGMFS" create extra --region socket0 --size 1M
+	cat > "$F" <<-'EOF'
+	{"version": 1, "instances": [
+	  {"name": "vm0", "region": "socket1", "size": "8M", "scrub": "none", "enable": true},
+	  {"name": "vm1", "region": "socket1", "offset": "8M", "size": "4M", "mode": "0640",
+	   "scrub": "none", "enable": true}]}
+	EOF
+	run "$EGMFS" restore --dry-run "$F"
+	assert_success
+	assert_line "would disable vm0"
+	assert_line "would set vm0 size 8388608"
+	assert_line "would create vm1"
+	assert_equal "$(cat "$EGM_INST/vm0/size")" 4194304
+	assert [ ! -e "$EGM_INST/vm1" ]
+
+	run "$EGMFS" restore "$F"
+	assert_success
+	assert_output "egmfs: extra: restore: not in $F, left alone"
+	assert_equal "$(cat "$EGM_INST/vm0/size") $(cat "$EGM_INST/vm0/enable")" "8388608 1"
+	assert_equal "$(cat "$EGM_INST/vm1/mode") $(cat "$EGM_INST/vm1/enable")" "0640 1"
+	assert [ -d "$EGM_INST/extra" ]
+}
+
+@test "7. egmfs: restore: an unknown region fails that instance only, and leaves no half-made one" {
+	cat > "$F" <<-'EOF'
+	{"version": 1, "instances": [
+	  {"name": "gone", "region": "socket9", "size": "4M", "enable": true},
+	  {"name": "vm0", "region": "socket1", "size": "4M", "scrub": "none", "enable": true}]}
+	EOF
+	run "$EGMFS" restore "$F"
+	assert_failure 1
+	assert_line "egmfs: gone: region: No such device (no region socket9)"
+	assert [ ! -e "$EGM_INST/gone" ]
+	assert_equal "$(cat "$EGM_INST/vm0/enable")" 1
+}
+
+@test "7. egmfs: restore leaves an instance in use alone, reports it and exits 1" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --enable
+	bg_start h egm-io openhold "$(inst_dev vm0)"
+	bg_wait h opened
+	printf '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "size": "8M", "enable": true}]}' > "$F"
+	run "$EGMFS" restore "$F"
+	assert_failure 1
+	assert_output --partial "egmfs: vm0: restore: Device or resource busy (device is open or mapped; left as it is)"
+	assert_equal "$(cat "$EGM_INST/vm0/size") $(cat "$EGM_INST/vm0/state")" "4194304 open"
+	bg_stop h || true	# lib: kill of a reaped pid fails
+}
+
+@test "7. egmfs: restore of a bad file changes nothing and names the field" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --enable
+	local before
+	before=$(egm_everything)
+	local i0='{"name": "vm0", "region": "socket1", "size": 4194304, "enable": true}'
+	local -a files=(
+		'{"version": 1, "instances": ['
+		'{"version": 2, "instances": []}'
+		"{\"version\": 1, \"instances\": [$i0, {\"name\": \"vm1\", \"region\": \"socket1\", \"size\": \"12Q\"}]}"
+		"{\"version\": 1, \"instances\": [$i0, $i0]}"
+		'{"version": 1, "instances": [{"name": "vm1", "region": "socket1", "mode": "0999"}]}'
+		'{"version": 1, "instances": [{"name": "vm1", "region": "socket1", "enable": "yes"}]}'
+		"{\"version\": 1, \"instances\": [$i0], \"retired\": {\"socket0\": [\"0x30070000\", \"nope\"]}}"
+	)
+	local -a msgs=(
+		"line 1: unexpected end of file"
+		"version: unsupported version 2 (expected 1)"
+		'instances[1].size: invalid size "12Q"'
+		'instances[1].name: duplicate name "vm0"'
+		'instances[0].mode: invalid mode "0999"'
+		"instances[0].enable: expected true or false"
+		'retired.socket0[1]: invalid address "nope"'
+	)
+	local k
+	for k in "${!files[@]}"; do
+		printf '%s\n' "${files[k]}" > "$F"
+		run "$EGMFS" restore "$F"
+		assert_failure 1
+		assert_output "egmfs: $F: ${msgs[k]}$(
+			[[ $k == 3 ]] && echo ' (also instances[0])')"
+		assert_equal "$(egm_everything)" "$before"
+	done
+	run "$EGMFS" restore "$BATS_TEST_TMPDIR/missing.json"
+	assert_failure 1
+	assert_output --partial "read: No such file or directory"
+}
+
+@test "7. egmfs: a write error on stdout exits 1" {
+	[[ -w /dev/full ]] || skip "no /dev/full"
+	run bash -c "'$EGMFS' regions --json > /dev/full"
+	assert_failure 1
+	assert_output --partial "write failure on standard output"
+}

@@ -1,0 +1,419 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2016  # variables are used by the suites
+# Shared helpers for the egm bats suites. Load with
+#   load /usr/lib/bats/bats-support/load
+#   load /usr/lib/bats/bats-assert/load
+#   load lib/egm
+# One helper per action (gpio-sim.sh style); every suite calls egm_setup in
+# setup() and egm_teardown in teardown(), which remove every instance.
+
+EGM_CFS=/sys/kernel/config/egm
+EGM_INST=$EGM_CFS/instances
+EGM_REG=$EGM_CFS/regions
+EGM_CLASS=/sys/class/egm
+EGM_DBG=/sys/kernel/debug/egm
+EGM_PARAMS=/sys/module/egm/parameters
+EGM_PARAM_REGIONS=0:0x30000000:64M,1:0x100000000:1G
+
+
+declare -gA EGM_BG_PID=()
+declare -gA EGM_BG_FD=()
+EGM_RELOAD_IN_TEARDOWN=0
+
+# ---- small utilities ------------------------------------------------------
+
+# msleep-ish pause for polling loops (busybox sleep takes fractions).
+egm_nap() {
+	sleep 0.05 2>/dev/null || sleep 1
+}
+
+# Current time in milliseconds.
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((10#$t / 1000))
+}
+
+page_size() {
+	getconf PAGESIZE 2>/dev/null || echo 4096
+}
+
+# Kernel version as a comparable number: 6.1 -> 601, 6.12 -> 612.
+kernel_version_num() {
+	local r=${EGM_KERNEL:-$(uname -r)} maj min
+	r=${r#linux-}
+	maj=${r%%.*}
+	r=${r#*.}
+	min=${r%%[!0-9]*}
+	echo $((maj * 100 + min))
+}
+
+# Is the value a number as documented (decimal, or 0x-hex for addresses)?
+# Prints it in decimal.
+num_of() {
+	local v
+	v=$(cat "$1") || return 1
+	if [[ $v =~ ^[0-9]+$ ]]; then
+		echo "$v"
+	elif [[ $v =~ ^0x[0-9a-fA-F]+$ ]]; then
+		printf '%d\n' "$v"
+	else
+		echo "num_of: $1 is not a number: '$v'" >&2
+		return 1
+	fi
+}
+
+# fread VAR FILE: read FILE into VAR without forking, minus one trailing
+# newline (attributes end with one).
+fread() {
+	local -n _fr=$1
+	_fr=
+	[[ -r $2 ]] || return 1
+	IFS= read -r -d '' _fr < "$2" || true
+	_fr=${_fr%$'\n'}
+}
+
+# fraw VAR FILE: the same, keeping the trailing newline.
+fraw() {
+	local -n _fw=$1
+	_fw=
+	[[ -r $2 ]] || return 1
+	IFS= read -r -d '' _fw < "$2" || true
+}
+
+# expect_file FILE WANT: FILE reads exactly WANT (plus its newline).
+expect_file() {
+	local v
+	fread v "$1" || { echo "expect_file: cannot read $1" >&2; return 1; }
+	if [[ $v != "$2" ]]; then
+		printf '%s\n  want: %q\n  got:  %q\n' "$1" "$2" "$v" >&2
+		return 1
+	fi
+}
+
+# expect_out WANT CMD...: CMD prints exactly WANT (stdout and stderr).
+expect_out() {
+	local want=$1 got
+	shift
+	got=$("$@" 2>&1) || true
+	if [[ $got != "$want" ]]; then
+		printf '%s\n  want: %q\n  got:  %q\n' "$*" "$want" "$got" >&2
+		return 1
+	fi
+}
+
+# ends_with_newline FILE: the content ends with "\n" (also when empty).
+ends_with_newline() {
+	local v
+	fraw v "$1" || return 1
+	[[ $v == *$'\n' ]] || { printf '%s does not end with a newline: %q\n' "$1" "$v" >&2; return 1; }
+}
+
+errno_msg() {
+	case $1 in
+	EPERM) echo "Operation not permitted" ;;
+	ENOENT) echo "No such file or directory" ;;
+	EIO) echo "Input/output error" ;;
+	EAGAIN) echo "Resource temporarily unavailable" ;;
+	EACCES) echo "Permission denied" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	EEXIST) echo "File exists" ;;
+	ENODEV) echo "No such device" ;;
+	EINVAL) echo "Invalid argument" ;;
+	ENOSPC) echo "No space left on device" ;;
+	ENOTTY) echo "Inappropriate ioctl for device" ;;
+	ERANGE) echo "Numerical result out of range" ;;
+	*) echo "errno_msg: unknown $1" >&2; return 1 ;;
+	esac
+}
+
+# Run "$@" (a shell command that writes somewhere) in a subshell and check
+# that it failed with the message of errno $1.
+_expect_fail_msg() {
+	local want=$1 msg
+	shift
+	if msg=$( (eval "$*") 2>&1); then
+		echo "expected $want, but '$*' succeeded" >&2
+		return 1
+	fi
+	if [[ $msg != *"$(errno_msg "$want")"* ]]; then
+		echo "expected $want ($(errno_msg "$want")) from '$*', got: $msg" >&2
+		return 1
+	fi
+}
+
+# expect_errno ERRNO ATTR VALUE: `echo VALUE > ATTR` fails with ERRNO and
+# the attribute's value does not change.
+expect_errno() {
+	local want=$1 attr=$2 value=$3 before after
+	before=$(cat "$attr" 2>/dev/null)
+	_expect_fail_msg "$want" 'echo "$value" > "$attr"' || return 1
+	after=$(cat "$attr" 2>/dev/null)
+	if [[ $before != "$after" ]]; then
+		echo "$attr changed from '$before' to '$after' on a failed write of '$value'" >&2
+		return 1
+	fi
+}
+
+# expect_errno_raw ERRNO ATTR FORMAT: the same with `printf FORMAT` (no
+# newline added; FORMAT may hold \0, \t, \n escapes).
+expect_errno_raw() {
+	local want=$1 attr=$2 fmt=$3 before after
+	before=$(cat "$attr" 2>/dev/null)
+	# shellcheck disable=SC2016
+	_expect_fail_msg "$want" 'printf "$fmt" > "$attr"' || return 1
+	after=$(cat "$attr" 2>/dev/null)
+	if [[ $before != "$after" ]]; then
+		echo "$attr changed from '$before' to '$after' on a failed write of '$fmt'" >&2
+		return 1
+	fi
+}
+
+# expect_value ATTR VALUE WANT: `echo VALUE > ATTR` succeeds and ATTR then
+# reads back exactly WANT.
+expect_value() {
+	local attr=$1 value=$2 want=$3 got
+	echo "$value" > "$attr" || { echo "write of '$value' to $attr failed" >&2; return 1; }
+	got=$(cat "$attr")
+	if [[ $got != "$want" ]]; then
+		echo "$attr: wrote '$value', reads '$got', want '$want'" >&2
+		return 1
+	fi
+}
+
+# ---- dmesg ------------------------------------------------------------------
+
+dmesg_mark() {
+	EGM_DMESG_MARK=$(dmesg | wc -l)
+}
+
+# Kernel log lines since the last dmesg_mark.
+dmesg_since() {
+	dmesg | tail -n +$((EGM_DMESG_MARK + 1))
+}
+
+# ---- instances -------------------------------------------------------------
+
+inst_dir() {
+	echo "$EGM_INST/$1"
+}
+
+# create_instance NAME REGION OFFSET SIZE [attr=value...]
+create_instance() {
+	local name=$1 region=$2 offset=$3 size=$4 kv
+	shift 4
+	mkdir "$EGM_INST/$name" || return 1
+	[[ -z $region ]] || echo "$region" > "$EGM_INST/$name/region" || return 1
+	echo "$offset" > "$EGM_INST/$name/offset" || return 1
+	echo "$size" > "$EGM_INST/$name/size" || return 1
+	for kv in "$@"; do
+		echo "${kv#*=}" > "$EGM_INST/$name/${kv%%=*}" || return 1
+	done
+}
+
+enable_instance() {
+	echo 1 > "$EGM_INST/$1/enable"
+}
+
+disable_instance() {
+	echo 0 > "$EGM_INST/$1/enable"
+}
+
+# make_ready NAME REGION OFFSET SIZE [attr=value...]: create, enable and
+# wait until the enable scrub is done.
+make_ready() {
+	create_instance "$@" || return 1
+	enable_instance "$1" || return 1
+	wait_state "$1" ready 30
+}
+
+inst_minor() {
+	cat "$EGM_INST/$1/minor"
+}
+
+# /dev node of an enabled instance.
+inst_dev() {
+	echo "/dev/egm$(inst_minor "$1")"
+}
+
+inst_sys() {
+	echo "$EGM_CLASS/egm$(inst_minor "$1")"
+}
+
+# wait_state NAME STATE [TIMEOUT_S]: poll configfs state with a deadline.
+wait_state() {
+	local name=$1 want=$2 timeout=${3:-30} deadline state
+	deadline=$((SECONDS + timeout))
+	while :; do
+		state=$(cat "$EGM_INST/$name/state" 2>/dev/null)
+		[[ $state == "$want" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "wait_state $name: still '$state' after ${timeout}s, want '$want'" >&2
+			return 1
+		fi
+		egm_nap
+	done
+}
+
+# wait_file_value FILE VALUE [TIMEOUT_S]
+wait_file_value() {
+	local f=$1 want=$2 timeout=${3:-30} deadline v
+	deadline=$((SECONDS + timeout))
+	while :; do
+		v=$(cat "$f" 2>/dev/null)
+		[[ $v == "$want" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "wait_file_value $f: '$v' after ${timeout}s, want '$want'" >&2
+			return 1
+		fi
+		egm_nap
+	done
+}
+
+set_scrub_delay() {
+	echo "$1" > "$EGM_PARAMS/scrub_chunk_delay_us"
+}
+
+# Remove every instance: stop our background helpers, disable, rmdir.
+egm_cleanup() {
+	local d name
+	bg_stop_all
+	[[ -w $EGM_PARAMS/scrub_chunk_delay_us ]] && echo 0 > "$EGM_PARAMS/scrub_chunk_delay_us"
+	[[ -d $EGM_INST ]] || return 0
+	for d in "$EGM_INST"/*/; do
+		[[ -d $d ]] || continue
+		name=$(basename "$d")
+		echo 0 > "$d/enable" 2>/dev/null
+		rmdir "$d" 2>/dev/null || echo "egm_cleanup: cannot remove instance $name" >&2
+	done
+}
+
+egm_is_loaded() {
+	[[ -d /sys/module/egm ]]
+}
+
+# Load egm with the parameters of this boot plus "$@".
+egm_insmod() {
+	if [[ ${EGM_BOOT:-acpi} == param ]]; then
+		insmod "$EGM_KO" regions="$EGM_PARAM_REGIONS" "$@"
+	else
+		insmod "$EGM_KO" "$@"
+	fi
+}
+
+egm_rmmod() {
+	egm_cleanup
+	! egm_is_loaded || rmmod egm
+}
+
+# Reload egm with this boot's default parameters plus "$@" (forgets runtime
+# retirements and revocations).
+# shellcheck disable=SC2120 # arguments are optional
+egm_reload() {
+	egm_rmmod || return 1
+	egm_insmod "$@"
+}
+
+egm_setup() {
+	[[ -n ${EGM_KO:-} ]] || EGM_KO=/lib/modules/$(uname -r)/extra/egm.ko
+	egm_is_loaded || egm_insmod || return 1
+	egm_cleanup
+	EGM_RELOAD_IN_TEARDOWN=0
+	dmesg_mark
+}
+
+# Leave the module loaded with default parameters and no instances.
+egm_teardown() {
+	egm_cleanup
+	if ((EGM_RELOAD_IN_TEARDOWN)) || ! egm_is_loaded || [[ ! -d $EGM_CFS ]]; then
+		egm_reload
+	fi
+}
+
+# ---- background helpers ------------------------------------------------------
+# bg_start NAME CMD...: run CMD in the background with stdin from a fifo we
+# keep open and stdout+stderr in $BATS_TEST_TMPDIR/NAME.out. Closing the
+# fifo (bg_stop) makes egm-io's hold/openhold/session exit.
+
+bg_start() {
+	local name=$1 dir=${BATS_TEST_TMPDIR:-/tmp} fd
+	shift
+	rm -f "$dir/$name.in" "$dir/$name.out"
+	mkfifo "$dir/$name.in" || return 1
+	: > "$dir/$name.out"
+	"$@" < "$dir/$name.in" > "$dir/$name.out" 2>&1 3>&- &
+	EGM_BG_PID[$name]=$!
+	exec {fd}> "$dir/$name.in"
+	EGM_BG_FD[$name]=$fd
+}
+
+bg_out() {
+	cat "${BATS_TEST_TMPDIR:-/tmp}/$1.out"
+}
+
+# bg_wait NAME REGEX [TIMEOUT_S]: wait until the output has a line matching.
+bg_wait() {
+	local name=$1 re=$2 timeout=${3:-20} deadline
+	deadline=$((SECONDS + timeout))
+	until grep -Eq -- "$re" "${BATS_TEST_TMPDIR:-/tmp}/$name.out"; do
+		if ((SECONDS >= deadline)); then
+			echo "bg_wait $name: no line matching '$re' after ${timeout}s; output:" >&2
+			bg_out "$name" >&2
+			return 1
+		fi
+		egm_nap
+	done
+}
+
+# A child that exited stays a zombie until waited for: kill -0 is not enough.
+pid_running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+bg_alive() {
+	pid_running "${EGM_BG_PID[$1]}"
+}
+
+# bg_cmd NAME LINE: send LINE to a `egm-io session` and set $output to its
+# one-line reply.
+bg_cmd() {
+	local name=$1 line=$2 f=${BATS_TEST_TMPDIR:-/tmp}/$1.out n deadline
+	n=$(wc -l < "$f")
+	echo "$line" >&"${EGM_BG_FD[$name]}" || return 1
+	deadline=$((SECONDS + 60))
+	while (($(wc -l < "$f") <= n)); do
+		if ((SECONDS >= deadline)) || ! bg_alive "$name"; then
+			echo "bg_cmd $name: no reply to '$line'; output:" >&2
+			cat "$f" >&2
+			return 1
+		fi
+		egm_nap
+	done
+	output=$(tail -n +$((n + 1)) "$f" | head -n 1)
+}
+
+# bg_stop NAME: close its stdin, wait for it (kill it by pid after 10 s).
+bg_stop() {
+	local name=$1 pid fd i
+	pid=${EGM_BG_PID[$name]:-}
+	fd=${EGM_BG_FD[$name]:-}
+	[[ -n $fd ]] && exec {fd}>&-
+	if [[ -n $pid ]]; then
+		for ((i = 0; i < 200; i++)); do
+			pid_running "$pid" || break
+			egm_nap
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	unset "EGM_BG_PID[$name]" "EGM_BG_FD[$name]"
+}
+
+bg_stop_all() {
+	local name
+	for name in "${!EGM_BG_PID[@]}"; do
+		bg_stop "$name"
+	done
+}

@@ -1,0 +1,1088 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egm-io: exercise /dev/egmN the way QEMU does, for the bats suites.
+ *
+ * usage: egm-io [--as UID:GID] [--drop-cap sys_admin] COMMAND ARGS...
+ *
+ * Every command prints what happened on stdout, one `key=value` or word a
+ * line, and exits 0 on success, 1 when the operation failed (an errno is
+ * printed as `errno=NAME`, a data mismatch or a SIGBUS as its own line) and
+ * 2 on a usage error. Numbers are decimal or 0x-hex with an optional K/M/G
+ * suffix (powers of 1024). See tests/helpers/README for the commands.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/egm.h>
+
+#ifndef BUS_MCEERR_AR
+#define BUS_MCEERR_AR 4
+#endif
+#ifndef BUS_MCEERR_AO
+#define BUS_MCEERR_AO 5
+#endif
+
+static const char *usage_text =
+"usage: egm-io [--as UID:GID] [--drop-cap sys_admin] COMMAND ARGS...\n"
+"  info DEV [ARGSZ]                 EGM_IOCTL_INFO, key=value lines\n"
+"  retired DEV [ARGSZ]              EGM_IOCTL_RETIRED: count=N, range=OFF SIZE\n"
+"  ioctl-raw DEV CMD [ARGSZ|null|unaligned|badptr|readonly]\n"
+"  mmap DEV OFF LEN [shared|private|ro|ro-write]\n"
+"  fill DEV OFF LEN PATTERN [mmap|write]\n"
+"  check DEV OFF LEN PATTERN [mmap|read]\n"
+"  touch DEV OFF [OFF...]           read one byte per offset via mmap\n"
+"  touch-write DEV OFF [OFF...]     write one byte per offset via mmap\n"
+"  hold DEV OFF LEN                 mmap, close fd, print mapped, wait for EOF\n"
+"  openhold DEV [nonblock] [rdonly] open, print opened, wait for EOF\n"
+"  open DEV [nonblock] [rdonly]     print ok or errno=NAME\n"
+"  pread DEV OFF LEN [PATTERN]      print count=N (and check PATTERN)\n"
+"  pwrite DEV OFF LEN [PATTERN]     print count=N\n"
+"  read DEV OFF LEN / write DEV OFF LEN   the same through lseek+read/write\n"
+"  lseek-end DEV                    print size=N\n"
+"  fork-shared DEV OFF              child writes via the shared mapping\n"
+"  session DEV                      commands on stdin, one reply line each\n"
+"  stat PATH                        uid= gid= mode= type= rdev=\n"
+"  writefile PATH VALUE / readfile PATH\n"
+"PATTERN: zero, a byte (0x5a, 90), addr or addr:SEED (each 64-bit word holds\n"
+"its device offset XOR SEED).\n";
+
+static void usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" },
+	{ EIO, "EIO" }, { ENXIO, "ENXIO" }, { E2BIG, "E2BIG" },
+	{ EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+	{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+	{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" },
+	{ EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
+	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" },
+	{ ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { EROFS, "EROFS" },
+	{ ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENODATA, "ENODATA" },
+	{ EHWPOISON, "EHWPOISON" },
+};
+
+static const char *errname(int err)
+{
+	static char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}
+
+/* Print errno=NAME for @err and return 1 (the exit status of a failure). */
+static int fail_errno(int err)
+{
+	printf("errno=%s\n", errname(err));
+	return 1;
+}
+
+/* Parse decimal or 0x-hex, then one optional K/M/G/T suffix. */
+static bool parse_num(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno || end == s || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && end == s + 2))
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end)
+		return false;
+	if (shift && (v >> (64 - shift)))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static uint64_t num_arg(const char *s)
+{
+	uint64_t v;
+
+	if (!parse_num(s, &v)) {
+		fprintf(stderr, "egm-io: bad number '%s'\n", s ? s : "(missing)");
+		exit(2);
+	}
+	return v;
+}
+
+/* ---- data patterns ---------------------------------------------------- */
+
+struct pattern {
+	bool addr;		/* word = device offset ^ seed */
+	uint64_t seed;
+	uint8_t byte;		/* otherwise every byte is this */
+};
+
+static struct pattern pattern_arg(const char *s)
+{
+	struct pattern p = { 0 };
+	uint64_t v;
+
+	if (!s)
+		usage();
+	if (!strcmp(s, "zero"))
+		return p;
+	if (!strcmp(s, "addr")) {
+		p.addr = true;
+		return p;
+	}
+	if (!strncmp(s, "addr:", 5)) {
+		p.addr = true;
+		p.seed = num_arg(s + 5);
+		return p;
+	}
+	if (!parse_num(s, &v) || v > 255) {
+		fprintf(stderr, "egm-io: bad pattern '%s'\n", s);
+		exit(2);
+	}
+	p.byte = v;
+	return p;
+}
+
+/* Expected byte at device offset @off. */
+static uint8_t pattern_byte(const struct pattern *p, uint64_t off)
+{
+	uint64_t w;
+
+	if (!p->addr)
+		return p->byte;
+	w = (off & ~7ULL) ^ p->seed;
+	return (uint8_t)(w >> ((off & 7) * 8));	/* little endian word */
+}
+
+/* Fill @len bytes at @buf that hold device offsets @off.. */
+static void pattern_fill(const struct pattern *p, volatile uint8_t *buf,
+			 uint64_t off, uint64_t len)
+{
+	uint64_t i = 0;
+
+	/*
+	 * Strictly ascending stores (no memset: it may store the tail first),
+	 * so a SIGBUS reports the first retired byte.
+	 */
+	if (!p->addr) {
+		uint64_t w = p->byte * 0x0101010101010101ULL;
+
+		for (; i < len && ((off + i) & 7); i++)
+			buf[i] = p->byte;
+		for (; i + 8 <= len; i += 8)
+			*(volatile uint64_t *)(buf + i) = w;
+	} else {
+		for (; i < len && ((off + i) & 7); i++)
+			buf[i] = pattern_byte(p, off + i);
+		for (; i + 8 <= len; i += 8)
+			*(volatile uint64_t *)(buf + i) = (off + i) ^ p->seed;
+	}
+	for (; i < len; i++)
+		buf[i] = pattern_byte(p, off + i);
+}
+
+/*
+ * Compare @len bytes; report the first mismatch and the number of pages
+ * that differ (every page is checked). Returns true if all match.
+ */
+static bool pattern_check(const struct pattern *p, const volatile uint8_t *buf,
+			  uint64_t off, uint64_t len)
+{
+	uint64_t pgsz = sysconf(_SC_PAGESIZE);
+	uint64_t i, bad_pages = 0, last_bad_page = UINT64_MAX, bad_off = 0;
+	uint8_t bad_want = 0, bad_got = 0;
+
+	for (i = 0; i < len; i++) {
+		uint8_t want, got;
+
+		if (!((off + i) & 7) && i + 8 <= len) {
+			uint64_t w = *(const volatile uint64_t *)(buf + i);
+			uint64_t e = p->addr ? (off + i) ^ p->seed :
+				     p->byte * 0x0101010101010101ULL;
+
+			if (w == e) {
+				i += 7;
+				continue;
+			}
+		}
+		want = pattern_byte(p, off + i);
+		got = buf[i];
+		if (want == got)
+			continue;
+		if (!bad_pages) {
+			bad_off = off + i;
+			bad_want = want;
+			bad_got = got;
+		}
+		if ((off + i) / pgsz != last_bad_page) {
+			last_bad_page = (off + i) / pgsz;
+			bad_pages++;
+		}
+	}
+	/* one line, so that session replies stay one line each */
+	if (bad_pages)
+		printf("mismatch off=0x%" PRIx64 " want=0x%02x got=0x%02x bad_pages=%" PRIu64 "\n",
+		       bad_off, bad_want, bad_got, bad_pages);
+	return !bad_pages;
+}
+
+/* ---- SIGBUS handling -------------------------------------------------- */
+
+static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t bus_armed;
+static volatile int bus_code;
+static void *volatile bus_addr;
+static volatile int bus_lsb;
+
+static void bus_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (!bus_armed)
+		_exit(99);
+	bus_code = si->si_code;
+	bus_addr = si->si_addr;
+#ifdef si_addr_lsb
+	bus_lsb = si->si_addr_lsb;
+#endif
+	bus_armed = 0;
+	siglongjmp(bus_jmp, 1);
+}
+
+static void bus_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = bus_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+static const char *bus_code_name(int code)
+{
+	static char buf[16];
+
+	switch (code) {
+	case BUS_ADRALN: return "BUS_ADRALN";
+	case BUS_ADRERR: return "BUS_ADRERR";
+	case BUS_OBJERR: return "BUS_OBJERR";
+	case BUS_MCEERR_AR: return "BUS_MCEERR_AR";
+	case BUS_MCEERR_AO: return "BUS_MCEERR_AO";
+	}
+	snprintf(buf, sizeof(buf), "%d", code);
+	return buf;
+}
+
+/* ---- device context --------------------------------------------------- */
+
+struct ctx {
+	const char *dev;
+	int fd;
+	uint8_t *map;		/* page-aligned mapping of the device */
+	uint64_t map_off;	/* device offset of map[0] */
+	uint64_t map_len;
+};
+
+static int dev_open(struct ctx *c, bool rdonly, bool nonblock)
+{
+	int flags = (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+
+	if (nonblock)
+		flags |= O_NONBLOCK;
+	c->fd = open(c->dev, flags);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int dev_mmap(struct ctx *c, uint64_t off, uint64_t len, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, c->fd, (off_t)off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	c->map = p;
+	c->map_off = off;
+	c->map_len = len;
+	return 0;
+}
+
+static void dev_munmap(struct ctx *c)
+{
+	if (c->map)
+		munmap(c->map, c->map_len);
+	c->map = NULL;
+}
+
+static void print_sigbus(const struct ctx *c)
+{
+	uint64_t a = (uint64_t)(uintptr_t)bus_addr - (uint64_t)(uintptr_t)c->map + c->map_off;
+
+	printf("sigbus code=%s addr_off=0x%" PRIx64 " lsb=%d\n",
+	       bus_code_name(bus_code), a, bus_lsb);
+}
+
+static bool in_map(const struct ctx *c, uint64_t off, uint64_t len)
+{
+	return c->map && off >= c->map_off && len <= c->map_len &&
+	       off - c->map_off <= c->map_len - len;
+}
+
+/* Fill/check through the mapping; 0 ok, 1 mismatch or SIGBUS. */
+static int map_fill(struct ctx *c, uint64_t off, uint64_t len, const struct pattern *p)
+{
+	if (!in_map(c, off, len)) {
+		printf("error=outside-mapping\n");
+		return 1;
+	}
+	bus_install();
+	if (sigsetjmp(bus_jmp, 1)) {
+		print_sigbus(c);
+		return 1;
+	}
+	bus_armed = 1;
+	pattern_fill(p, c->map + (off - c->map_off), off, len);
+	bus_armed = 0;
+	printf("ok\n");
+	return 0;
+}
+
+static int map_check(struct ctx *c, uint64_t off, uint64_t len, const struct pattern *p)
+{
+	bool good;
+
+	if (!in_map(c, off, len)) {
+		printf("error=outside-mapping\n");
+		return 1;
+	}
+	bus_install();
+	if (sigsetjmp(bus_jmp, 1)) {
+		print_sigbus(c);
+		return 1;
+	}
+	bus_armed = 1;
+	good = pattern_check(p, c->map + (off - c->map_off), off, len);
+	bus_armed = 0;
+	if (good)
+		printf("ok\n");
+	return !good;
+}
+
+static int map_touch(struct ctx *c, uint64_t off, bool wr)
+{
+	volatile uint8_t *b;
+	uint8_t v;
+
+	if (!in_map(c, off, 1)) {
+		printf("error=outside-mapping\n");
+		return 1;
+	}
+	b = c->map + (off - c->map_off);
+	bus_install();
+	if (sigsetjmp(bus_jmp, 1)) {
+		print_sigbus(c);
+		return 1;
+	}
+	bus_armed = 1;
+	if (wr) {
+		v = *b;
+		*b = v;
+	} else {
+		v = *b;
+	}
+	bus_armed = 0;
+	printf("ok val=0x%02x\n", v);
+	return 0;
+}
+
+/* ---- ioctls ----------------------------------------------------------- */
+
+static int do_info(int fd, uint32_t argsz, bool one_line)
+{
+	union {
+		struct egm_info info;
+		uint8_t raw[8192];
+	} u;
+	struct egm_info *i = &u.info;
+	const char *sep = one_line ? " " : "\n";
+
+	memset(&u, 0xa5, sizeof(u));
+	i->argsz = argsz;
+	if (ioctl(fd, EGM_IOCTL_INFO, &u) < 0)
+		return fail_errno(errno);
+	printf("argsz=%" PRIu32 "%sflags=0x%" PRIx32 "%ssize=%" PRIu64 "%soffset=%" PRIu64
+	       "%spagesize=%" PRIu64 "%snuma_node=%" PRId32 "%spxm=%" PRIu32
+	       "%sretired_pages=%" PRIu64 "\n",
+	       i->argsz, sep, i->flags, sep, (uint64_t)i->size, sep,
+	       (uint64_t)i->offset, sep, (uint64_t)i->pagesize, sep, i->numa_node,
+	       sep, i->pxm, sep, (uint64_t)i->retired_pages);
+	return 0;
+}
+
+static int do_retired(int fd, uint32_t argsz)
+{
+	size_t bufsz = (argsz > 8 ? argsz : 8) + 4096;
+	struct egm_retired *r = malloc(bufsz);
+	uint32_t n, cap;
+
+	if (!r)
+		return fail_errno(ENOMEM);
+	memset(r, 0xa5, bufsz);
+	r->argsz = argsz;
+	r->count = 0xdeadbeef;	/* ignored by the driver on input */
+	if (ioctl(fd, EGM_IOCTL_RETIRED, r) < 0) {
+		int err = errno;
+
+		if (err == ENOSPC)
+			printf("count=%" PRIu32 "\n", r->count);
+		free(r);
+		return fail_errno(err);
+	}
+	printf("count=%" PRIu32 "\n", r->count);
+	cap = argsz >= 8 ? (argsz - 8) / 16 : 0;
+	for (n = 0; n < r->count && n < cap; n++)
+		printf("range=0x%" PRIx64 " 0x%" PRIx64 "\n",
+		       (uint64_t)r->ranges[n].offset, (uint64_t)r->ranges[n].size);
+	free(r);
+	return 0;
+}
+
+/* ---- commands --------------------------------------------------------- */
+
+static bool has_word(int argc, char **argv, int from, const char *w)
+{
+	int i;
+
+	for (i = from; i < argc; i++)
+		if (!strcmp(argv[i], w))
+			return true;
+	return false;
+}
+
+static int open_or_report(struct ctx *c, bool rdonly, bool nonblock)
+{
+	int r = dev_open(c, rdonly, nonblock);
+
+	if (r)
+		fail_errno(-r);
+	return r;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+
+	if (argc < 2)
+		usage();
+	if (open_or_report(&c, false, false))
+		return 1;
+	return do_info(c.fd, argc > 2 ? num_arg(argv[2]) : sizeof(struct egm_info), false);
+}
+
+static int cmd_retired(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+
+	if (argc < 2)
+		usage();
+	if (open_or_report(&c, false, false))
+		return 1;
+	return do_retired(c.fd, argc > 2 ? num_arg(argv[2]) : 8 + 16 * 8192);
+}
+
+static int cmd_ioctl_raw(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+	static uint8_t buf[16384] __attribute__((aligned(4096)));
+	void *arg = buf;
+	unsigned long cmd;
+	uint32_t argsz = sizeof(struct egm_info);
+	long r;
+
+	if (argc < 3)
+		usage();
+	cmd = num_arg(argv[2]);
+	memset(buf, 0, sizeof(buf));
+	if (argc > 3) {
+		if (!strcmp(argv[3], "null")) {
+			arg = NULL;
+		} else if (!strcmp(argv[3], "unaligned")) {
+			arg = buf + 1;
+		} else if (!strcmp(argv[3], "badptr")) {
+			void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				return fail_errno(errno);
+			arg = p;
+		} else if (!strcmp(argv[3], "readonly")) {
+			uint32_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				return fail_errno(errno);
+			p[0] = argsz;
+			mprotect(p, 4096, PROT_READ);
+			arg = p;
+		} else {
+			argsz = num_arg(argv[3]);
+		}
+	}
+	if (arg == buf || arg == buf + 1)
+		memcpy(arg, &argsz, sizeof(argsz));
+	if (open_or_report(&c, false, false))
+		return 1;
+	r = ioctl(c.fd, cmd, arg);
+	if (r < 0)
+		return fail_errno(errno);
+	if (arg == buf || arg == buf + 1) {
+		memcpy(&argsz, arg, sizeof(argsz));
+		printf("ok ret=%ld argsz=%" PRIu32 "\n", r, argsz);
+	} else {
+		printf("ok ret=%ld\n", r);
+	}
+	return 0;
+}
+
+static int cmd_mmap(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+	const char *kind = argc > 4 ? argv[4] : "shared";
+	int prot = PROT_READ | PROT_WRITE, flags = MAP_SHARED, r;
+	bool rdonly = false;
+
+	if (argc < 4)
+		usage();
+	if (!strcmp(kind, "private")) {
+		flags = MAP_PRIVATE;
+	} else if (!strcmp(kind, "ro")) {
+		rdonly = true;
+		prot = PROT_READ;
+	} else if (!strcmp(kind, "ro-write")) {
+		rdonly = true;
+	} else if (strcmp(kind, "shared")) {
+		usage();
+	}
+	if (open_or_report(&c, rdonly, false))
+		return 1;
+	r = dev_mmap(&c, num_arg(argv[2]), num_arg(argv[3]), prot, flags);
+	if (r)
+		return fail_errno(-r);
+	printf("ok\n");
+	return 0;
+}
+
+static int rw_loop(int fd, uint8_t *buf, uint64_t off, uint64_t len, bool wr,
+		   bool positional, int64_t *done)
+{
+	ssize_t n;
+
+	if (!positional && lseek(fd, (off_t)off, SEEK_SET) < 0)
+		return -errno;
+	if (wr)
+		n = positional ? pwrite(fd, buf, len, (off_t)off) : write(fd, buf, len);
+	else
+		n = positional ? pread(fd, buf, len, (off_t)off) : read(fd, buf, len);
+	if (n < 0)
+		return -errno;
+	*done = n;
+	return 0;
+}
+
+static int cmd_fill_check(int argc, char **argv, bool fill)
+{
+	struct ctx c = { .dev = argv[1] };
+	const char *via;
+	struct pattern p;
+	uint64_t off, len;
+	int r;
+
+	if (argc < 5)
+		usage();
+	off = num_arg(argv[2]);
+	len = num_arg(argv[3]);
+	p = pattern_arg(argv[4]);
+	via = argc > 5 ? argv[5] : "mmap";
+	if (!strcmp(via, "mmap")) {
+		if (open_or_report(&c, !fill, false))
+			return 1;
+		uint64_t pg = sysconf(_SC_PAGESIZE), start = off & ~(pg - 1);
+
+		r = dev_mmap(&c, start, len + (off - start),
+			     fill ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED);
+		if (r)
+			return fail_errno(-r);
+		return fill ? map_fill(&c, off, len, &p) : map_check(&c, off, len, &p);
+	}
+	if (strcmp(via, fill ? "write" : "read"))
+		usage();
+	if (open_or_report(&c, !fill, false))
+		return 1;
+	{
+		uint8_t *buf = malloc(len ? len : 1);
+		int64_t done = 0;
+		bool good;
+
+		if (!buf)
+			return fail_errno(ENOMEM);
+		if (fill)
+			pattern_fill(&p, buf, off, len);
+		r = rw_loop(c.fd, buf, off, len, fill, true, &done);
+		if (r)
+			return fail_errno(-r);
+		if ((uint64_t)done != len) {
+			printf("short count=%" PRId64 "\n", done);
+			return 1;
+		}
+		if (fill) {
+			printf("ok\n");
+			return 0;
+		}
+		good = pattern_check(&p, buf, off, len);
+		if (good)
+			printf("ok\n");
+		return !good;
+	}
+}
+
+static int cmd_touch(int argc, char **argv, bool wr)
+{
+	struct ctx c = { .dev = argv[1] };
+	uint64_t pg = sysconf(_SC_PAGESIZE);
+	int i, ret = 0;
+
+	if (argc < 3)
+		usage();
+	if (open_or_report(&c, false, false))
+		return 1;
+	for (i = 2; i < argc; i++) {
+		uint64_t off = num_arg(argv[i]);
+		int r = dev_mmap(&c, off & ~(pg - 1), pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+
+		if (r) {
+			ret |= fail_errno(-r);
+			continue;
+		}
+		ret |= map_touch(&c, off, wr);
+		dev_munmap(&c);
+	}
+	return ret;
+}
+
+/* Block until stdin reaches EOF (or the process is killed). */
+static void wait_stdin_eof(void)
+{
+	char buf[256];
+
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int cmd_hold(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+	int r;
+
+	if (argc < 4)
+		usage();
+	if (open_or_report(&c, false, false))
+		return 1;
+	r = dev_mmap(&c, num_arg(argv[2]), num_arg(argv[3]), PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (r)
+		return fail_errno(-r);
+	close(c.fd);
+	printf("mapped\n");
+	wait_stdin_eof();
+	dev_munmap(&c);
+	return 0;
+}
+
+static int cmd_open(int argc, char **argv, bool hold)
+{
+	struct ctx c = { .dev = argv[1] };
+
+	if (argc < 2)
+		usage();
+	if (open_or_report(&c, has_word(argc, argv, 2, "rdonly"),
+			   has_word(argc, argv, 2, "nonblock")))
+		return 1;
+	if (!hold) {
+		printf("ok\n");
+		return 0;
+	}
+	printf("opened\n");
+	wait_stdin_eof();
+	close(c.fd);
+	return 0;
+}
+
+static int cmd_rw(int argc, char **argv, bool wr, bool positional)
+{
+	struct ctx c = { .dev = argv[1] };
+	struct pattern p = { .byte = 0x5a };
+	bool have_pattern = argc > 4;
+	uint64_t off, len;
+	int64_t done = 0;
+	uint8_t *buf;
+	int r;
+
+	if (argc < 4)
+		usage();
+	off = num_arg(argv[2]);
+	len = num_arg(argv[3]);
+	if (have_pattern)
+		p = pattern_arg(argv[4]);
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return fail_errno(ENOMEM);
+	if (open_or_report(&c, !wr, false))
+		return 1;
+	if (wr)
+		pattern_fill(&p, buf, off, len);
+	r = rw_loop(c.fd, buf, off, len, wr, positional, &done);
+	if (r)
+		return fail_errno(-r);
+	printf("count=%" PRId64 "\n", done);
+	if (!wr && have_pattern && !pattern_check(&p, buf, off, done))
+		return 1;
+	return 0;
+}
+
+static int cmd_lseek_end(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+	off_t o;
+
+	if (argc < 2)
+		usage();
+	if (open_or_report(&c, true, false))
+		return 1;
+	o = lseek(c.fd, 0, SEEK_END);
+	if (o < 0)
+		return fail_errno(errno);
+	printf("size=%lld\n", (long long)o);
+	return 0;
+}
+
+static int cmd_fork_shared(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+	uint64_t pg = sysconf(_SC_PAGESIZE), off;
+	volatile uint64_t *w;
+	pid_t pid;
+	int st, r;
+
+	if (argc < 3)
+		usage();
+	off = num_arg(argv[2]);
+	if (open_or_report(&c, false, false))
+		return 1;
+	r = dev_mmap(&c, off, pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (r)
+		return fail_errno(-r);
+	w = (volatile uint64_t *)c.map;
+	*w = 0x1111111111111111ULL;
+	pid = fork();
+	if (pid < 0)
+		return fail_errno(errno);
+	if (!pid) {
+		union { struct egm_info i; uint8_t raw[64]; } u = { .i.argsz = sizeof(u.i) };
+
+		*w = 0x600dc0de600dc0deULL;
+		/* the fd is the same open: the ioctl works in the child */
+		_exit(ioctl(c.fd, EGM_IOCTL_INFO, &u) ? 3 : 0);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return fail_errno(errno);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		printf("child failed status=0x%x\n", st);
+		return 1;
+	}
+	if (*w != 0x600dc0de600dc0deULL) {
+		printf("mismatch got=0x%" PRIx64 "\n", (uint64_t)*w);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
+
+static int cmd_stat(int argc, char **argv)
+{
+	struct stat st;
+
+	if (argc < 2)
+		usage();
+	if (stat(argv[1], &st))
+		return fail_errno(errno);
+	printf("uid=%u gid=%u mode=%04o type=%s rdev=%u:%u\n",
+	       st.st_uid, st.st_gid, st.st_mode & 07777,
+	       S_ISCHR(st.st_mode) ? "char" : S_ISBLK(st.st_mode) ? "block" :
+	       S_ISDIR(st.st_mode) ? "dir" : S_ISREG(st.st_mode) ? "file" : "other",
+	       major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
+static int cmd_writefile(int argc, char **argv)
+{
+	size_t len;
+	int fd;
+
+	if (argc < 3)
+		usage();
+	fd = open(argv[1], O_WRONLY);
+	if (fd < 0)
+		return fail_errno(errno);
+	len = strlen(argv[2]);
+	if (write(fd, argv[2], len) != (ssize_t)len)
+		return fail_errno(errno);
+	printf("ok\n");
+	return 0;
+}
+
+static int cmd_readfile(int argc, char **argv)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (argc < 2)
+		usage();
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail_errno(errno);
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return fail_errno(errno);
+	fwrite(buf, 1, n, stdout);
+	return 0;
+}
+
+/*
+ * session DEV: one command a line on stdin, exactly one reply line each:
+ *   open [rdonly] [nonblock] | close | mmap OFF LEN [ro] | munmap |
+ *   fill OFF LEN PAT | check OFF LEN PAT | touch OFF | touch-write OFF |
+ *   pread OFF LEN | info | exit
+ */
+static int cmd_session(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1], .fd = -1 };
+	char line[512];
+
+	if (argc < 2)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin)) {
+		char *av[8] = { 0 };
+		int ac = 0, r;
+		char *tok, *save;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok && ac < 8;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			av[ac++] = tok;
+		if (!ac)
+			continue;
+		if (!strcmp(av[0], "open")) {
+			r = dev_open(&c, has_word(ac, av, 1, "rdonly"), has_word(ac, av, 1, "nonblock"));
+			if (r)
+				fail_errno(-r);
+			else
+				printf("ok\n");
+		} else if (!strcmp(av[0], "close")) {
+			if (c.fd >= 0)
+				close(c.fd);
+			c.fd = -1;
+			printf("ok\n");
+		} else if (!strcmp(av[0], "mmap") && ac >= 3) {
+			bool ro = has_word(ac, av, 3, "ro");
+
+			r = dev_mmap(&c, num_arg(av[1]), num_arg(av[2]),
+				     ro ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED);
+			if (r)
+				fail_errno(-r);
+			else
+				printf("ok\n");
+		} else if (!strcmp(av[0], "munmap")) {
+			dev_munmap(&c);
+			printf("ok\n");
+		} else if (!strcmp(av[0], "fill") && ac >= 4) {
+			struct pattern p = pattern_arg(av[3]);
+
+			map_fill(&c, num_arg(av[1]), num_arg(av[2]), &p);
+		} else if (!strcmp(av[0], "check") && ac >= 4) {
+			struct pattern p = pattern_arg(av[3]);
+
+			map_check(&c, num_arg(av[1]), num_arg(av[2]), &p);
+		} else if (!strcmp(av[0], "touch") && ac >= 2) {
+			map_touch(&c, num_arg(av[1]), false);
+		} else if (!strcmp(av[0], "touch-write") && ac >= 2) {
+			map_touch(&c, num_arg(av[1]), true);
+		} else if (!strcmp(av[0], "pread") && ac >= 3) {
+			uint64_t len = num_arg(av[2]);
+			uint8_t *buf = malloc(len ? len : 1);
+			int64_t done = 0;
+
+			r = buf ? rw_loop(c.fd, buf, num_arg(av[1]), len, false, true, &done) : -ENOMEM;
+			if (r)
+				fail_errno(-r);
+			else
+				printf("count=%" PRId64 "\n", done);
+			free(buf);
+		} else if (!strcmp(av[0], "info")) {
+			do_info(c.fd, sizeof(struct egm_info), true);
+		} else if (!strcmp(av[0], "exit")) {
+			printf("bye\n");
+			break;
+		} else {
+			printf("error=bad-command\n");
+		}
+		fflush(stdout);
+	}
+	dev_munmap(&c);
+	if (c.fd >= 0)
+		close(c.fd);
+	return 0;
+}
+
+/* ---- privilege dropping ----------------------------------------------- */
+
+static void drop_to(const char *spec)
+{
+	unsigned int uid, gid;
+	char extra;
+
+	if (sscanf(spec, "%u:%u%c", &uid, &gid, &extra) != 2)
+		usage();
+	if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
+		perror("egm-io: dropping privileges");
+		exit(2);
+	}
+}
+
+static void drop_cap(const char *name)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	int cap;
+
+	if (!strcmp(name, "sys_admin"))
+		cap = CAP_SYS_ADMIN;
+	else
+		usage();
+	if (syscall(SYS_capget, &h, d)) {
+		perror("egm-io: capget");
+		exit(2);
+	}
+	d[cap / 32].effective &= ~(1U << (cap % 32));
+	d[cap / 32].permitted &= ~(1U << (cap % 32));
+	d[cap / 32].inheritable &= ~(1U << (cap % 32));
+	if (syscall(SYS_capset, &h, d) || prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
+		perror("egm-io: capset");
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	argv++;
+	argc--;
+	while (argc >= 2 && argv[0][0] == '-' && argv[0][1] == '-') {
+		if (!strcmp(argv[0], "--as"))
+			drop_to(argv[1]);
+		else if (!strcmp(argv[0], "--drop-cap"))
+			drop_cap(argv[1]);
+		else
+			usage();
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
+		usage();
+	cmd = argv[0];
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc, argv);
+	if (!strcmp(cmd, "retired"))
+		return cmd_retired(argc, argv);
+	if (!strcmp(cmd, "ioctl-raw"))
+		return cmd_ioctl_raw(argc, argv);
+	if (!strcmp(cmd, "mmap"))
+		return cmd_mmap(argc, argv);
+	if (!strcmp(cmd, "fill"))
+		return cmd_fill_check(argc, argv, true);
+	if (!strcmp(cmd, "check"))
+		return cmd_fill_check(argc, argv, false);
+	if (!strcmp(cmd, "touch"))
+		return cmd_touch(argc, argv, false);
+	if (!strcmp(cmd, "touch-write"))
+		return cmd_touch(argc, argv, true);
+	if (!strcmp(cmd, "hold"))
+		return cmd_hold(argc, argv);
+	if (!strcmp(cmd, "open"))
+		return cmd_open(argc, argv, false);
+	if (!strcmp(cmd, "openhold"))
+		return cmd_open(argc, argv, true);
+	if (!strcmp(cmd, "pread"))
+		return cmd_rw(argc, argv, false, true);
+	if (!strcmp(cmd, "pwrite"))
+		return cmd_rw(argc, argv, true, true);
+	if (!strcmp(cmd, "read"))
+		return cmd_rw(argc, argv, false, false);
+	if (!strcmp(cmd, "write"))
+		return cmd_rw(argc, argv, true, false);
+	if (!strcmp(cmd, "lseek-end"))
+		return cmd_lseek_end(argc, argv);
+	if (!strcmp(cmd, "fork-shared"))
+		return cmd_fork_shared(argc, argv);
+	if (!strcmp(cmd, "session"))
+		return cmd_session(argc, argv);
+	if (!strcmp(cmd, "stat"))
+		return cmd_stat(argc, argv);
+	if (!strcmp(cmd, "writefile"))
+		return cmd_writefile(argc, argv);
+	if (!strcmp(cmd, "readfile"))
+		return cmd_readfile(argc, argv);
+	usage();
+	return 2;
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egmfs: configfs attribute I/O.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "util.h"
+
+int attr_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int attr_read(const char *dir, const char *name, char *buf, size_t len)
+{
+	char path[4096];
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret;
+
+	ret = attr_path(path, sizeof(path), dir, name);
+	if (ret)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* configfs hands out one page per read; loop for regular files. */
+	while (got + 1 < len) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	close(fd);
+	if (got + 1 >= len)
+		return -EOVERFLOW;
+	buf[got] = '\0';
+	if (got && buf[got - 1] == '\n')
+		buf[--got] = '\0';
+	return got;
+}
+
+int attr_read_u64(const char *dir, const char *name, uint64_t *val)
+{
+	char buf[64], *end;
+	int ret;
+
+	ret = attr_read(dir, name, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	if (buf[0] < '0' || buf[0] > '9')
+		return -EPROTO;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	if (errno || *end)
+		return -EPROTO;
+	return 0;
+}
+
+int attr_read_s64(const char *dir, const char *name, int64_t *val)
+{
+	char buf[64], *end;
+	int ret;
+
+	ret = attr_read(dir, name, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	if (!buf[0])
+		return -EPROTO;
+	errno = 0;
+	*val = strtoll(buf, &end, 10);
+	if (errno || *end)
+		return -EPROTO;
+	return 0;
+}
+
+int attr_write(const char *dir, const char *name, const char *val)
+{
+	char path[4096], *line;
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, ret;
+
+	ret = attr_path(path, sizeof(path), dir, name);
+	if (ret)
+		return ret;
+	line = xcalloc(1, len + 2);
+	memcpy(line, val, len);
+	line[len] = '\n';
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		free(line);
+		return ret;
+	}
+	do {
+		n = write(fd, line, len + 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len + 1)
+		ret = -EIO;
+	/* configfs reports nothing at close, a regular file might. */
+	if (close(fd) && !ret)
+		ret = -errno;
+	free(line);
+	return ret;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int list_dirs(const char *dir, char ***names)
+{
+	size_t n = 0, cap = 16;
+	struct dirent *de;
+	char **v;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	v = xcalloc(cap + 1, sizeof(*v));
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), de->d_name, &st, 0) ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+		} else if (de->d_type != DT_DIR) {
+			continue;
+		}
+		if (n == cap) {
+			char **nv;
+
+			cap *= 2;
+			nv = realloc(v, (cap + 1) * sizeof(*v));
+			if (!nv) {
+				fputs("egmfs: out of memory\n", stderr);
+				exit(1);
+			}
+			v = nv;
+		}
+		v[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	v[n] = NULL;
+	qsort(v, n, sizeof(*v), cmp_names);
+	*names = v;
+	return n;
+}
+
+void free_names(char **names)
+{
+	char **p;
+
+	if (!names)
+		return;
+	for (p = names; *p; p++)
+		free(*p);
+	free(names);
+}

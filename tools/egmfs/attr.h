@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egmfs: configfs attribute I/O.
+ *
+ * Every function returns 0 (or a length) on success and -errno on
+ * failure, so that callers can report the kernel's reason with
+ * strerror(-ret).
+ */
+#ifndef EGMFS_ATTR_H
+#define EGMFS_ATTR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest attribute configfs returns (one page) plus a NUL. */
+#define EGM_ATTR_MAX	4097
+
+int attr_path(char *buf, size_t len, const char *dir, const char *name);
+
+/*
+ * Read dir/name into buf (NUL terminated), removing the one trailing
+ * newline every egm attribute ends with. Returns the length.
+ */
+int attr_read(const char *dir, const char *name, char *buf, size_t len);
+int attr_read_u64(const char *dir, const char *name, uint64_t *val);
+int attr_read_s64(const char *dir, const char *name, int64_t *val);
+
+/*
+ * Write val plus a newline to dir/name in a single write(2), as configfs
+ * needs. The file is created if missing, which only happens in a fake
+ * tree (tests); configfs always has its attributes.
+ */
+int attr_write(const char *dir, const char *name, const char *val);
+
+/*
+ * Sorted names of the subdirectories of dir. *names is a NULL terminated
+ * array to release with free_names().
+ */
+int list_dirs(const char *dir, char ***names);
+void free_names(char **names);
+
+#endif

@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egmfs: the configuration file: save, restore.
+ *
+ *   {"version": 1,
+ *    "instances": [{"name": "vm0", "region": "socket0", "offset": 0,
+ *                   "size": 4194304, "scrub": "zero", "uid": 0, "gid": 0,
+ *                   "mode": "0600", "enable": true}, ...],
+ *    "retired": {"socket0": ["0x30010000", ...]}}
+ *
+ * restore reads and checks the whole file before it writes anything to
+ * the kernel: a bad file changes nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "builtin.h"
+
+#define CONF_VERSION	1
+#define CONF_MAX_BYTES	(16 << 20)
+
+struct conf_retire {
+	char region[64];
+	uint64_t addr;
+};
+
+struct conf {
+	const char *file;
+	struct egm_inst *inst;
+	size_t nr_inst;
+	struct conf_retire *retire;
+	size_t nr_retire;
+};
+
+static void conf_free(struct conf *c)
+{
+	free(c->inst);
+	free(c->retire);
+}
+
+/* "egmfs: FILE: FIELD: message" */
+static int bad(const struct conf *c, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(const struct conf *c, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "egmfs: %s: %s: ", c->file, field);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static const char *type_name(struct json_object *o)
+{
+	return json_type_to_name(json_object_get_type(o));
+}
+
+/* A size: a non-negative integer or a string in the kernel's grammar. */
+static int get_size(const struct conf *c, const char *field,
+		    struct json_object *o, uint64_t *val, unsigned long align)
+{
+	const char *s;
+
+	if (json_object_is_type(o, json_type_int)) {
+		if (json_object_get_int64(o) < 0)
+			return bad(c, field, "invalid %s %s", "value",
+				   json_object_to_json_string(o));
+		*val = json_object_get_uint64(o);
+	} else if (json_object_is_type(o, json_type_string)) {
+		s = json_object_get_string(o);
+		if (parse_size(s, val))
+			return bad(c, field, "invalid size \"%s\"", s);
+	} else {
+		return bad(c, field, "expected a number or a size string, not %s",
+			   type_name(o));
+	}
+	if (align && *val % align)
+		return bad(c, field, "%llu is not a multiple of the page size %lu",
+			   (unsigned long long)*val, align);
+	return 0;
+}
+
+static int get_id(const struct conf *c, const char *field,
+		  struct json_object *o, uint32_t *val)
+{
+	int64_t v;
+
+	if (json_object_is_type(o, json_type_string)) {
+		if (parse_id(json_object_get_string(o), val))
+			return bad(c, field, "invalid id \"%s\"",
+				   json_object_get_string(o));
+		return 0;
+	}
+	if (!json_object_is_type(o, json_type_int))
+		return bad(c, field, "expected an integer, not %s",
+			   type_name(o));
+	v = json_object_get_int64(o);
+	if (v < 0 || (uint64_t)v > EGM_ID_MAX)
+		return bad(c, field, "invalid id %s (0 to %llu)",
+			   json_object_to_json_string(o), EGM_ID_MAX);
+	*val = v;
+	return 0;
+}
+
+static const char *get_string(const struct conf *c, const char *field,
+			      struct json_object *o)
+{
+	if (!json_object_is_type(o, json_type_string)) {
+		bad(c, field, "expected a string, not %s", type_name(o));
+		return NULL;
+	}
+	return json_object_get_string(o);
+}
+
+static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
+		      struct egm_inst *inst, unsigned long pagesize)
+{
+	char field[96], where[48];
+	bool have_name = false, have_region = false;
+	const char *s;
+	int ret;
+
+	snprintf(where, sizeof(where), "instances[%zu]", idx);
+	if (!json_object_is_type(o, json_type_object))
+		return bad(c, where, "expected an object, not %s", type_name(o));
+
+	/* the defaults of a new instance (mkdir) */
+	memset(inst, 0, sizeof(*inst));
+	strcpy(inst->scrub, "zero");
+	inst->mode = 0600;
+	inst->minor = -1;
+
+	json_object_object_foreach(o, key, val) {
+		snprintf(field, sizeof(field), "%s.%s", where, key);
+		if (!strcmp(key, "name")) {
+			s = get_string(c, field, val);
+			if (!s)
+				return -EINVAL;
+			if (!valid_name(s))
+				return bad(c, field, "invalid name \"%s\"", s);
+			strcpy(inst->name, s);
+			have_name = true;
+		} else if (!strcmp(key, "region")) {
+			s = get_string(c, field, val);
+			if (!s)
+				return -EINVAL;
+			if (!valid_region_name(s))
+				return bad(c, field, "invalid region \"%s\"", s);
+			strcpy(inst->region, s);
+			have_region = true;
+		} else if (!strcmp(key, "offset")) {
+			ret = get_size(c, field, val, &inst->offset, pagesize);
+			if (ret)
+				return ret;
+		} else if (!strcmp(key, "size")) {
+			ret = get_size(c, field, val, &inst->size, pagesize);
+			if (ret)
+				return ret;
+		} else if (!strcmp(key, "scrub")) {
+			s = get_string(c, field, val);
+			if (!s)
+				return -EINVAL;
+			if (parse_scrub(s) < 0)
+				return bad(c, field,
+					   "invalid scrub \"%s\" (zero or none)",
+					   s);
+			strcpy(inst->scrub, s);
+		} else if (!strcmp(key, "uid")) {
+			ret = get_id(c, field, val, &inst->uid);
+			if (ret)
+				return ret;
+		} else if (!strcmp(key, "gid")) {
+			ret = get_id(c, field, val, &inst->gid);
+			if (ret)
+				return ret;
+		} else if (!strcmp(key, "mode")) {
+			if (!json_object_is_type(val, json_type_string))
+				return bad(c, field,
+					   "expected an octal string such as \"0600\", not %s",
+					   type_name(val));
+			s = json_object_get_string(val);
+			if (parse_mode(s, &inst->mode))
+				return bad(c, field,
+					   "invalid mode \"%s\" (0000 to 0777)",
+					   s);
+		} else if (!strcmp(key, "enable")) {
+			if (!json_object_is_type(val, json_type_boolean))
+				return bad(c, field,
+					   "expected true or false, not %s",
+					   type_name(val));
+			inst->enable = json_object_get_boolean(val);
+		} else if (!strcmp(key, "minor") || !strcmp(key, "dev") ||
+			   !strcmp(key, "state")) {
+			/* runtime fields of 'list --json': ignored */
+		} else {
+			return bad(c, field, "unknown field");
+		}
+	}
+	if (!have_name)
+		return bad(c, where, "missing \"name\"");
+	if (!have_region)
+		return bad(c, where, "missing \"region\"");
+	return 0;
+}
+
+/* Enabled extents of one region must not overlap (size 0 = to the end). */
+static int check_overlaps(struct conf *c)
+{
+	char where[48];
+	size_t i, j;
+
+	for (i = 0; i < c->nr_inst; i++) {
+		const struct egm_inst *a = &c->inst[i];
+
+		for (j = 0; j < i; j++) {
+			const struct egm_inst *b = &c->inst[j];
+
+			if (!a->enable || !b->enable ||
+			    strcmp(a->region, b->region))
+				continue;
+			if (a->offset >= egm_inst_end(b, NULL) ||
+			    b->offset >= egm_inst_end(a, NULL))
+				continue;
+			snprintf(where, sizeof(where), "instances[%zu]", i);
+			return bad(c, where,
+				   "extent overlaps instances[%zu] (%s) in %s",
+				   j, b->name, a->region);
+		}
+	}
+	return 0;
+}
+
+static int parse_retired(struct conf *c, struct json_object *o,
+			 unsigned long pagesize)
+{
+	char field[96];
+	size_t i, n = 0;
+
+	(void)pagesize;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(c, "retired", "expected an object, not %s",
+			   type_name(o));
+	json_object_object_foreach(o, k, v) {
+		snprintf(field, sizeof(field), "retired.%s", k);
+		if (!valid_region_name(k))
+			return bad(c, field, "invalid region name");
+		if (!json_object_is_type(v, json_type_array))
+			return bad(c, field, "expected an array, not %s",
+				   type_name(v));
+		n += json_object_array_length(v);
+	}
+	c->retire = xcalloc(n, sizeof(*c->retire));
+	json_object_object_foreach(o, key, val) {
+		for (i = 0; i < json_object_array_length(val); i++) {
+			struct json_object *e = json_object_array_get_idx(val, i);
+			struct conf_retire *r = &c->retire[c->nr_retire];
+
+			snprintf(field, sizeof(field), "retired.%s[%zu]", key, i);
+			if (!json_object_is_type(e, json_type_string))
+				return bad(c, field,
+					   "expected an address string such as \"0x30010000\", not %s",
+					   type_name(e));
+			if (parse_size(json_object_get_string(e), &r->addr))
+				return bad(c, field, "invalid address \"%s\"",
+					   json_object_get_string(e));
+			strcpy(r->region, key);
+			c->nr_retire++;
+		}
+	}
+	return 0;
+}
+
+static int read_all(const char *file, char **data, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	ssize_t r;
+	char *buf;
+	int fd, ret = 0;
+
+	fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0)
+		return -errno;
+	buf = xcalloc(1, cap + 1);
+	for (;;) {
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= CONF_MAX_BYTES) {
+				ret = -EFBIG;
+				break;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			break;
+		}
+		if (!r)
+			break;
+		n += r;
+	}
+	if (fd)
+		close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+static int line_of(const char *data, size_t off)
+{
+	int line = 1;
+	size_t i;
+
+	for (i = 0; i < off && data[i]; i++)
+		if (data[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Read, parse and check the whole file. Prints why on failure. */
+static int conf_load(struct conf *c, const char *file, unsigned long pagesize)
+{
+	struct json_object *top = NULL, *o;
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	char *data = NULL, where[48];
+	size_t len = 0, end, i, j;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->file = strcmp(file, "-") ? file : "<stdin>";
+	ret = read_all(file, &data, &len);
+	if (ret) {
+		report(c->file, "read", -ret, NULL);
+		return ret;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		free(data);
+		return -ENOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	top = json_tokener_parse_ex(tok, data, len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue || (!top && jerr == json_tokener_success)) {
+		/* the line of the last thing in the file */
+		for (i = len; i && strchr(" \t\r\n", data[i - 1]); i--)
+			;
+		snprintf(where, sizeof(where), "line %d",
+			 line_of(data, i ? i - 1 : 0));
+		ret = bad(c, where, "unexpected end of file");
+		goto out;
+	}
+	if (jerr != json_tokener_success) {
+		snprintf(where, sizeof(where), "line %d", line_of(data, end));
+		ret = bad(c, where, "%s", json_tokener_error_desc(jerr));
+		goto out;
+	}
+	for (i = end; i < len; i++) {
+		if (!strchr(" \t\r\n", data[i])) {
+			snprintf(where, sizeof(where), "line %d",
+				 line_of(data, i));
+			ret = bad(c, where, "trailing data after the JSON object");
+			goto out;
+		}
+	}
+
+	ret = -EINVAL;
+	if (!json_object_is_type(top, json_type_object)) {
+		bad(c, "top level", "expected an object, not %s",
+		    type_name(top));
+		goto out;
+	}
+	json_object_object_foreach(top, key, val) {
+		if (strcmp(key, "version") && strcmp(key, "instances") &&
+		    strcmp(key, "retired")) {
+			bad(c, key, "unknown field");
+			goto out;
+		}
+		(void)val;
+	}
+	if (!json_object_object_get_ex(top, "version", &o)) {
+		bad(c, "version", "missing");
+		goto out;
+	}
+	if (!json_object_is_type(o, json_type_int) ||
+	    json_object_get_int64(o) != CONF_VERSION) {
+		bad(c, "version", "unsupported version %s (expected %d)",
+		    json_object_to_json_string(o), CONF_VERSION);
+		goto out;
+	}
+	if (!json_object_object_get_ex(top, "instances", &o)) {
+		bad(c, "instances", "missing");
+		goto out;
+	}
+	if (!json_object_is_type(o, json_type_array)) {
+		bad(c, "instances", "expected an array, not %s", type_name(o));
+		goto out;
+	}
+	c->nr_inst = json_object_array_length(o);
+	c->inst = xcalloc(c->nr_inst, sizeof(*c->inst));
+	for (i = 0; i < c->nr_inst; i++) {
+		ret = parse_inst(c, i, json_object_array_get_idx(o, i),
+				 &c->inst[i], pagesize);
+		if (ret)
+			goto out;
+		for (j = 0; j < i; j++) {
+			if (strcmp(c->inst[i].name, c->inst[j].name))
+				continue;
+			snprintf(where, sizeof(where), "instances[%zu].name", i);
+			ret = bad(c, where, "duplicate name \"%s\" (also instances[%zu])",
+				  c->inst[i].name, j);
+			goto out;
+		}
+	}
+	ret = check_overlaps(c);
+	if (ret)
+		goto out;
+	if (json_object_object_get_ex(top, "retired", &o)) {
+		ret = parse_retired(c, o, pagesize);
+		if (ret)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret)
+		conf_free(c);
+	json_object_put(top);
+	json_tokener_free(tok);
+	free(data);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ save */
+
+static int mkdir_p(const char *dir)
+{
+	char *copy, *p, c;
+	struct stat st;
+	int ret = 0;
+
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	copy = xstrdup(dir);
+	for (p = copy + 1; ; p++) {
+		if (*p != '/' && *p)
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(copy, 0755) && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(copy);
+	return ret;
+}
+
+static int write_full(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* tmp file in the same directory, fsync, rename, fsync the directory */
+static int write_atomic(const char *file, const char *data)
+{
+	char *dcopy = xstrdup(file), *bcopy = xstrdup(file), *tmp;
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	size_t tlen = strlen(dir) + strlen(base) + 16;
+	int fd, dfd, ret;
+
+	tmp = xcalloc(1, tlen);
+	ret = mkdir_p(dir);
+	if (ret)
+		goto out;
+	snprintf(tmp, tlen, "%s/.%s.XXXXXX", dir, base);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_full(fd, data, strlen(data));
+	if (!ret && fchmod(fd, 0600))
+		ret = -errno;
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, file))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	free(tmp);
+	free(dcopy);
+	free(bcopy);
+	return ret;
+}
+
+static const char save_usage[] =
+"usage: egmfs save [FILE]\n"
+"\n"
+"Write every instance (enabled ones by minor, then disabled ones by name)\n"
+"and the runtime and poison retirements of every region to FILE (default\n"
+EGM_DEFAULT_FILE ", '-' for standard output). The file is replaced\n"
+"atomically and has mode 0600.\n";
+
+int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct json_object *top, *arr, *ret_map, *list;
+	const char *file = EGM_DEFAULT_FILE, *text;
+	struct egm_region *regions;
+	struct egm_inst *v;
+	size_t i, j, n, nr;
+	char addr[24];
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return print_help(save_usage);
+		return usage_error(save_usage, "save: bad option '%s'",
+				   argv[optind - 1]);
+	}
+	if (argc - optind > 1)
+		return usage_error(save_usage, "save: too many arguments");
+	if (optind < argc)
+		file = argv[optind];
+
+	if (egm_inst_list(ctx, &v, &n))
+		return EGMFS_FAIL;
+	if (egm_region_list(ctx, &regions, &nr)) {
+		free(v);
+		return EGMFS_FAIL;
+	}
+	egm_inst_sort_by_minor(v, n);
+
+	top = json_object_new_object();
+	json_object_object_add(top, "version", json_object_new_int(CONF_VERSION));
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, inst_to_json(&v[i], false));
+	json_object_object_add(top, "instances", arr);
+	ret_map = json_object_new_object();
+	for (i = 0; i < nr; i++) {
+		list = NULL;
+		for (j = 0; j < regions[i].nr_retired; j++) {
+			const struct egm_retired *e = &regions[i].retired[j];
+
+			/* firmware entries come back by themselves */
+			if (strcmp(e->source, "runtime") &&
+			    strcmp(e->source, "poison"))
+				continue;
+			if (!list)
+				list = json_object_new_array();
+			snprintf(addr, sizeof(addr), "0x%llx",
+				 (unsigned long long)e->addr);
+			json_object_array_add(list, json_object_new_string(addr));
+		}
+		if (list)
+			json_object_object_add(ret_map, regions[i].name, list);
+	}
+	json_object_object_add(top, "retired", ret_map);
+	free(v);
+	egm_region_list_free(regions, nr);
+
+	text = json_object_to_json_string_ext(top, EGMFS_JSON_FLAGS);
+	if (!strcmp(file, "-")) {
+		puts(text);
+		ret = 0;
+	} else {
+		char *data = xcalloc(1, strlen(text) + 2);
+
+		sprintf(data, "%s\n", text);
+		ret = write_atomic(file, data);
+		free(data);
+		if (ret)
+			report(file, "save", -ret, NULL);
+	}
+	json_object_put(top);
+	return ret ? EGMFS_FAIL : 0;
+}
+
+/* --------------------------------------------------------------- restore */
+
+struct restore {
+	struct egmfs_ctx *ctx;
+	const struct conf *conf;
+	bool dry_run;
+	bool verbose;
+	int failed;
+};
+
+static void action(struct restore *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void action(struct restore *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->verbose && !r->dry_run)
+		return;
+	if (r->dry_run)
+		fputs("would ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+static void restore_retired(struct restore *r)
+{
+	const struct egm_region *reg;
+	struct egm_region *regions;
+	size_t i, j, nr;
+	uint64_t block;
+	int ret;
+
+	if (!r->conf->nr_retire)
+		return;
+	if (egm_region_list(r->ctx, &regions, &nr)) {
+		r->failed++;
+		return;
+	}
+	for (i = 0; i < r->conf->nr_retire; i++) {
+		const struct conf_retire *e = &r->conf->retire[i];
+
+		reg = egm_region_find(regions, nr, e->region);
+		if (!reg) {
+			report(e->region, "retire", ENODEV, "no such region");
+			r->failed++;
+			continue;
+		}
+		block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+		for (j = 0; j < reg->nr_retired; j++)
+			if (reg->retired[j].addr == block)
+				break;
+		if (j < reg->nr_retired)
+			continue;	/* already retired */
+		action(r, "retire %s 0x%llx", e->region,
+		       (unsigned long long)e->addr);
+		if (r->dry_run)
+			continue;
+		ret = egm_region_retire(r->ctx, e->region, e->addr);
+		if (ret) {
+			report(e->region, "retire", -ret,
+			       ret == -EINVAL ? "address 0x%llx not in the region" :
+			       "address 0x%llx", (unsigned long long)e->addr);
+			r->failed++;
+		}
+	}
+	egm_region_list_free(regions, nr);
+}
+
+static const char *const diff_attrs[] = {
+	"region", "offset", "size", "scrub", "uid", "gid", "mode",
+};
+
+/* The value of attribute i of inst, as egmfs writes it. */
+static const char *attr_value(const struct egm_inst *inst, size_t i,
+			      char *buf, size_t len)
+{
+	switch (i) {
+	case 0:
+		return inst->region;
+	case 1:
+		snprintf(buf, len, "%llu", (unsigned long long)inst->offset);
+		return buf;
+	case 2:
+		snprintf(buf, len, "%llu", (unsigned long long)inst->size);
+		return buf;
+	case 3:
+		return inst->scrub;
+	case 4:
+		snprintf(buf, len, "%u", inst->uid);
+		return buf;
+	case 5:
+		snprintf(buf, len, "%u", inst->gid);
+		return buf;
+	default:
+		snprintf(buf, len, "%04o", inst->mode);
+		return buf;
+	}
+}
+
+/*
+ * Pass one, for one instance of the file: create it if missing, and make
+ * its attributes match (disabling it first if it is enabled and they
+ * differ, or if the file has it disabled). Returns FIX_FAILED, or
+ * whether the instance is now enabled or disabled.
+ */
+enum { FIX_FAILED, FIX_DISABLED, FIX_ENABLED };
+
+static int restore_fix(struct restore *r, const struct egm_inst *want)
+{
+	char a[32], b[32];
+	struct egm_inst cur;
+	bool differ[ARRAY_SIZE(diff_attrs)], any = false, created = false;
+	const char *attr;
+	size_t i;
+	int ret;
+
+	if (!egm_inst_exists(r->ctx, want->name)) {
+		action(r, "create %s", want->name);
+		if (r->dry_run)
+			return FIX_DISABLED;
+		ret = egm_inst_mkdir(r->ctx, want->name);
+		if (ret) {
+			report(want->name, "create", -ret, NULL);
+			r->failed++;
+			return FIX_FAILED;
+		}
+		created = true;
+	}
+	ret = egm_inst_load(r->ctx, want->name, &cur, &attr);
+	if (ret) {
+		report(want->name, attr, -ret, NULL);
+		r->failed++;
+		return FIX_FAILED;
+	}
+	for (i = 0; i < ARRAY_SIZE(diff_attrs); i++) {
+		differ[i] = strcmp(attr_value(&cur, i, a, sizeof(a)),
+				   attr_value(want, i, b, sizeof(b)));
+		any |= differ[i];
+	}
+	if (cur.enable && (any || !want->enable)) {
+		action(r, "disable %s", want->name);
+		if (!r->dry_run) {
+			ret = egm_inst_write(r->ctx, want->name, "enable", "0");
+			if (ret) {
+				report(want->name, "restore", -ret,
+				       ret == -EBUSY ?
+				       "device is open or mapped; left as it is" :
+				       NULL);
+				r->failed++;
+				return FIX_FAILED;
+			}
+		}
+		cur.enable = false;
+	}
+	for (i = 0; i < ARRAY_SIZE(diff_attrs); i++) {
+		const char *val = attr_value(want, i, b, sizeof(b));
+
+		if (!differ[i])
+			continue;
+		action(r, "set %s %s %s", want->name, diff_attrs[i], val);
+		if (r->dry_run)
+			continue;
+		ret = egm_inst_write(r->ctx, want->name, diff_attrs[i], val);
+		if (ret) {
+			report(want->name, diff_attrs[i], -ret,
+			       ret == -ENODEV && i == 0 ? "no region %s" : NULL,
+			       val);
+			r->failed++;
+			/* do not leave a half-made instance behind */
+			if (created)
+				egm_inst_rmdir(r->ctx, want->name);
+			return FIX_FAILED;
+		}
+	}
+	return cur.enable ? FIX_ENABLED : FIX_DISABLED;
+}
+
+static const char restore_usage[] =
+"usage: egmfs restore [--dry-run] [--verbose] [FILE]\n"
+"\n"
+"Re-create the instances of FILE (default " EGM_DEFAULT_FILE ", '-' for\n"
+"standard input). The whole file is checked first; a bad file changes\n"
+"nothing. Then the retirements are re-applied, missing instances are\n"
+"created, attributes that differ are fixed (an enabled instance is\n"
+"disabled first, unless it is in use: then it is reported and left), and\n"
+"instances marked enabled are enabled in file order. Instances not in\n"
+"FILE are reported and left alone. Running it twice changes nothing the\n"
+"second time.\n"
+"\n"
+"  -n, --dry-run   check FILE and print what would be done\n"
+"  -v, --verbose   print each change made\n";
+
+int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct restore r = { .ctx = ctx };
+	const char *file = EGM_DEFAULT_FILE;
+	struct conf conf;
+	int *state;
+	size_t i, j;
+	char **names;
+	int c, nr;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			r.dry_run = true;
+			break;
+		case 'v':
+			r.verbose = true;
+			break;
+		case 'h':
+			return print_help(restore_usage);
+		default:
+			return usage_error(restore_usage,
+					   "restore: bad option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return usage_error(restore_usage, "restore: too many arguments");
+	if (optind < argc)
+		file = argv[optind];
+
+	if (conf_load(&conf, file, ctx->pagesize))
+		return EGMFS_FAIL;
+	r.conf = &conf;
+
+	/* Is the module there at all? */
+	nr = list_dirs(ctx->instances, &names);
+	if (nr < 0) {
+		report(ctx->instances, "restore", -nr,
+		       nr == -ENOENT ? "is the egm module loaded?" : NULL);
+		conf_free(&conf);
+		return EGMFS_FAIL;
+	}
+	for (i = 0; i < (size_t)nr; i++) {
+		for (j = 0; j < conf.nr_inst; j++)
+			if (!strcmp(names[i], conf.inst[j].name))
+				break;
+		if (j == conf.nr_inst)
+			complain(names[i], "restore", "not in %s, left alone",
+				 conf.file);
+	}
+	free_names(names);
+
+	restore_retired(&r);
+
+	state = xcalloc(conf.nr_inst, sizeof(*state));
+	for (i = 0; i < conf.nr_inst; i++)
+		state[i] = restore_fix(&r, &conf.inst[i]);
+
+	/* enable in file order, so that minors come back the same */
+	for (i = 0; i < conf.nr_inst; i++) {
+		const struct egm_inst *want = &conf.inst[i];
+
+		if (state[i] != FIX_DISABLED || !want->enable)
+			continue;
+		action(&r, "enable %s", want->name);
+		if (!r.dry_run && egm_inst_enable(ctx, want->name, true))
+			r.failed++;
+	}
+	free(state);
+	conf_free(&conf);
+	if (r.failed)
+		fprintf(stderr, "egmfs: restore: %d failure%s\n", r.failed,
+			r.failed == 1 ? "" : "s");
+	return r.failed ? EGMFS_FAIL : 0;
+}

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egmfs: the objects of the egm configfs tree.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "egm.h"
+
+void report(const char *obj, const char *what, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "egmfs: %s: %s: %s", obj, what, strerror(err));
+	if (fmt) {
+		fputs(" (", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc(')', stderr);
+	}
+	fputc('\n', stderr);
+}
+
+void complain(const char *obj, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (what)
+		fprintf(stderr, "egmfs: %s: %s: ", obj, what);
+	else
+		fprintf(stderr, "egmfs: %s: ", obj);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int egm_ctx_init(struct egmfs_ctx *ctx, const char *root)
+{
+	struct statfs sfs;
+	long ps;
+
+	ctx->root = root;
+	if (attr_path(ctx->instances, sizeof(ctx->instances), root,
+		      "instances") ||
+	    attr_path(ctx->regions, sizeof(ctx->regions), root, "regions"))
+		return -ENAMETOOLONG;
+	/*
+	 * Outside configfs (a test tree), mkdir does not create the
+	 * attributes and rmdir does not remove them: do it by hand.
+	 */
+	ctx->fake = !statfs(root, &sfs) && sfs.f_type != EGM_CONFIGFS_MAGIC;
+	ps = sysconf(_SC_PAGESIZE);
+	ctx->pagesize = ps > 0 ? ps : 4096;
+	return 0;
+}
+
+int egm_inst_dir(struct egmfs_ctx *ctx, const char *name, char *buf,
+		 size_t len)
+{
+	return attr_path(buf, len, ctx->instances, name);
+}
+
+bool egm_inst_exists(struct egmfs_ctx *ctx, const char *name)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	return !egm_inst_dir(ctx, name, dir, sizeof(dir)) &&
+	       !stat(dir, &st) && S_ISDIR(st.st_mode);
+}
+
+int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
+		  struct egm_inst *inst, const char **attr)
+{
+	char dir[PATH_MAX], buf[64];
+	uint64_t u;
+	int64_t s;
+	int ret;
+
+	memset(inst, 0, sizeof(*inst));
+	if (strlen(name) > EGM_NAME_MAX) {
+		*attr = "name";
+		return -ENAMETOOLONG;
+	}
+	strcpy(inst->name, name);
+	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	if (ret) {
+		*attr = "name";
+		return ret;
+	}
+
+#define LOAD(what, call)			\
+	do {					\
+		*attr = what;			\
+		ret = call;			\
+		if (ret < 0)			\
+			return ret;		\
+	} while (0)
+
+	LOAD("region", attr_read(dir, "region", inst->region,
+				 sizeof(inst->region)));
+	LOAD("offset", attr_read_u64(dir, "offset", &inst->offset));
+	LOAD("size", attr_read_u64(dir, "size", &inst->size));
+	LOAD("scrub", attr_read(dir, "scrub", inst->scrub,
+				sizeof(inst->scrub)));
+	LOAD("uid", attr_read_u64(dir, "uid", &u));
+	inst->uid = u;
+	LOAD("gid", attr_read_u64(dir, "gid", &u));
+	inst->gid = u;
+	LOAD("mode", attr_read(dir, "mode", buf, sizeof(buf)));
+	LOAD("mode", parse_mode(buf, &inst->mode) ? -EPROTO : 0);
+	LOAD("enable", attr_read_s64(dir, "enable", &s));
+	inst->enable = s != 0;
+	LOAD("minor", attr_read_s64(dir, "minor", &s));
+	inst->minor = s;
+	LOAD("dev", attr_read(dir, "dev", inst->dev, sizeof(inst->dev)));
+	LOAD("state", attr_read(dir, "state", inst->state,
+				sizeof(inst->state)));
+#undef LOAD
+	*attr = NULL;
+	return 0;
+}
+
+int egm_inst_list(struct egmfs_ctx *ctx, struct egm_inst **v, size_t *n)
+{
+	const char *attr;
+	char **names;
+	int i, nr, ret;
+
+	nr = list_dirs(ctx->instances, &names);
+	if (nr < 0) {
+		report(ctx->instances, "list", -nr, nr == -ENOENT ?
+		       "is the egm module loaded?" : NULL);
+		return nr;
+	}
+	*v = xcalloc(nr, sizeof(**v));
+	*n = 0;
+	for (i = 0; i < nr; i++) {
+		ret = egm_inst_load(ctx, names[i], &(*v)[*n], &attr);
+		if (ret == -ENOENT && !egm_inst_exists(ctx, names[i])) {
+			continue;	/* removed meanwhile */
+		} else if (ret) {
+			report(names[i], attr, -ret, NULL);
+			free_names(names);
+			free(*v);
+			*v = NULL;
+			return ret;
+		}
+		(*n)++;
+	}
+	free_names(names);
+	return 0;
+}
+
+static int cmp_minor(const void *a, const void *b)
+{
+	const struct egm_inst *x = a, *y = b;
+
+	if (x->minor >= 0 && y->minor >= 0)
+		return (x->minor > y->minor) - (x->minor < y->minor);
+	if (x->minor >= 0 || y->minor >= 0)
+		return x->minor >= 0 ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* enabled instances by minor, then disabled ones by name */
+void egm_inst_sort_by_minor(struct egm_inst *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_minor);
+}
+
+/* What the kernel's mkdir gives a new instance (fake trees only). */
+static const char *const egm_inst_defaults[][2] = {
+	{ "region", "" }, { "offset", "0" }, { "size", "0" },
+	{ "scrub", "zero" }, { "uid", "0" }, { "gid", "0" },
+	{ "mode", "0600" }, { "enable", "0" }, { "minor", "-1" },
+	{ "dev", "" }, { "state", "disabled" },
+};
+
+int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name)
+{
+	char dir[PATH_MAX];
+	size_t i;
+	int ret;
+
+	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	if (mkdir(dir, 0755))
+		return -errno;
+	if (!ctx->fake)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(egm_inst_defaults); i++) {
+		ret = attr_write(dir, egm_inst_defaults[i][0],
+				 egm_inst_defaults[i][1]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	size_t i;
+	int ret;
+
+	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	if (!rmdir(dir))
+		return 0;
+	ret = -errno;
+	if (!ctx->fake || ret != -ENOTEMPTY)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(egm_inst_defaults); i++) {
+		if (!attr_path(path, sizeof(path), dir,
+			       egm_inst_defaults[i][0]))
+			unlink(path);
+	}
+	return rmdir(dir) ? -errno : 0;
+}
+
+int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
+		   const char *val)
+{
+	char dir[PATH_MAX];
+	int ret;
+
+	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	return attr_write(dir, attr, val);
+}
+
+uint64_t egm_inst_end(const struct egm_inst *inst,
+		      const struct egm_region *region)
+{
+	uint64_t size = inst->size;
+
+	if (!size)
+		size = region && region->size > inst->offset ?
+		       region->size - inst->offset : UINT64_MAX - inst->offset;
+	if (size > UINT64_MAX - inst->offset)
+		return UINT64_MAX;
+	return inst->offset + size;
+}
+
+static int read_lines(const char *dir, const char *name, char ***lines)
+{
+	char *buf, *p, *nl, **v;
+	size_t n = 0;
+	int ret;
+
+	buf = xcalloc(1, EGM_ATTR_MAX);
+	ret = attr_read(dir, name, buf, EGM_ATTR_MAX);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	v = xcalloc(ret / 2 + 2, sizeof(*v));
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p)
+			v[n++] = xstrdup(p);
+		if (!nl)
+			break;
+	}
+	v[n] = NULL;
+	free(buf);
+	*lines = v;
+	return n;
+}
+
+int egm_region_load(struct egmfs_ctx *ctx, const char *name,
+		    struct egm_region *r, const char **attr)
+{
+	char dir[PATH_MAX], **lines = NULL;
+	uint64_t u;
+	int64_t s;
+	int i, ret;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(name) >= sizeof(r->name)) {
+		*attr = "name";
+		return -ENAMETOOLONG;
+	}
+	strcpy(r->name, name);
+	ret = attr_path(dir, sizeof(dir), ctx->regions, name);
+	if (ret) {
+		*attr = "name";
+		return ret;
+	}
+
+#define LOAD(what, call)			\
+	do {					\
+		*attr = what;			\
+		ret = call;			\
+		if (ret < 0)			\
+			goto err;		\
+	} while (0)
+
+	LOAD("base", attr_read_u64(dir, "base", &r->base));
+	LOAD("size", attr_read_u64(dir, "size", &r->size));
+	LOAD("pxm", attr_read_u64(dir, "pxm", &u));
+	r->pxm = u;
+	LOAD("numa_node", attr_read_s64(dir, "numa_node", &s));
+	r->numa_node = s;
+	LOAD("source", attr_read(dir, "source", r->source,
+				 sizeof(r->source)));
+	LOAD("free", attr_read_u64(dir, "free", &r->free));
+	LOAD("retired_pages", attr_read_u64(dir, "retired_pages",
+					    &r->retired_pages));
+	LOAD("devices", read_lines(dir, "devices", &r->devices));
+	LOAD("retired", read_lines(dir, "retired", &lines));
+	r->nr_retired = ret;
+	r->retired = xcalloc(ret, sizeof(*r->retired));
+	for (i = 0; lines[i]; i++) {
+		struct egm_retired *e = &r->retired[i];
+		char *sp = strchr(lines[i], ' ');
+
+		LOAD("retired", sp ? 0 : -EPROTO);
+		*sp++ = '\0';
+		LOAD("retired", parse_size(lines[i], &e->addr) ? -EPROTO : 0);
+		LOAD("retired", strlen(sp) < sizeof(e->source) ? 0 : -EPROTO);
+		strcpy(e->source, sp);
+	}
+#undef LOAD
+	free_names(lines);
+	*attr = NULL;
+	return 0;
+err:
+	free_names(lines);
+	free_names(r->devices);
+	r->devices = NULL;
+	free(r->retired);
+	r->retired = NULL;
+	return ret;
+}
+
+int egm_region_list(struct egmfs_ctx *ctx, struct egm_region **v, size_t *n)
+{
+	const char *attr;
+	char **names;
+	int i, nr, ret;
+
+	nr = list_dirs(ctx->regions, &names);
+	if (nr < 0) {
+		report(ctx->regions, "list", -nr, nr == -ENOENT ?
+		       "is the egm module loaded?" : NULL);
+		return nr;
+	}
+	*v = xcalloc(nr, sizeof(**v));
+	*n = 0;
+	for (i = 0; i < nr; i++) {
+		ret = egm_region_load(ctx, names[i], &(*v)[*n], &attr);
+		if (ret) {
+			report(names[i], attr, -ret, NULL);
+			free_names(names);
+			egm_region_list_free(*v, *n);
+			*v = NULL;
+			return ret;
+		}
+		(*n)++;
+	}
+	free_names(names);
+	return 0;
+}
+
+const struct egm_region *egm_region_find(const struct egm_region *v, size_t n,
+					 const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+void egm_region_list_free(struct egm_region *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free_names(v[i].devices);
+		free(v[i].retired);
+	}
+	free(v);
+}
+
+int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
+		      uint64_t addr)
+{
+	char dir[PATH_MAX], val[32];
+	int ret;
+
+	ret = attr_path(dir, sizeof(dir), ctx->regions, region);
+	if (ret)
+		return ret;
+	snprintf(val, sizeof(val), "0x%llx", (unsigned long long)addr);
+	return attr_write(dir, "retire", val);
+}
+
+/* Names of the enabled instances of inst's region whose extents overlap. */
+static void explain_overlap(struct egmfs_ctx *ctx, const struct egm_inst *inst,
+			    char *buf, size_t len)
+{
+	const struct egm_region *region;
+	struct egm_region *regions = NULL;
+	struct egm_inst *v = NULL;
+	size_t i, n = 0, nr = 0, used = 0;
+	uint64_t start, end;
+
+	buf[0] = '\0';
+	if (egm_region_list(ctx, &regions, &nr))
+		return;
+	region = egm_region_find(regions, nr, inst->region);
+	if (egm_inst_list(ctx, &v, &n))
+		goto out;
+	start = inst->offset;
+	end = egm_inst_end(inst, region);
+	for (i = 0; i < n; i++) {
+		const struct egm_inst *o = &v[i];
+
+		if (!strcmp(o->name, inst->name) || !o->enable ||
+		    strcmp(o->region, inst->region))
+			continue;
+		if (o->offset >= end || egm_inst_end(o, region) <= start)
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0,
+				 "%s%s", used ? ", " : "extent overlaps ",
+				 o->name);
+	}
+out:
+	free(v);
+	egm_region_list_free(regions, nr);
+}
+
+static void explain_enable(struct egmfs_ctx *ctx, const char *name, int err,
+			   char *buf, size_t len)
+{
+	struct egm_region *regions = NULL;
+	const struct egm_region *region;
+	struct egm_inst inst;
+	const char *attr;
+	size_t nr = 0;
+
+	buf[0] = '\0';
+	if (egm_inst_load(ctx, name, &inst, &attr))
+		return;
+	switch (err) {
+	case EBUSY:
+		explain_overlap(ctx, &inst, buf, len);
+		break;
+	case EINVAL:
+		if (!inst.region[0]) {
+			snprintf(buf, len, "no region set");
+			break;
+		}
+		if (egm_region_list(ctx, &regions, &nr))
+			break;
+		region = egm_region_find(regions, nr, inst.region);
+		if (region && inst.offset >= region->size)
+			snprintf(buf, len,
+				 "offset is past the end of region %s",
+				 region->name);
+		else if (region && egm_inst_end(&inst, region) > region->size)
+			snprintf(buf, len,
+				 "extent does not fit region %s of %llu bytes",
+				 region->name,
+				 (unsigned long long)region->size);
+		egm_region_list_free(regions, nr);
+		break;
+	case ENOSPC:
+		snprintf(buf, len, "no minor left: max_instances reached");
+		break;
+	case ENODEV:
+		snprintf(buf, len, "region %s is revoked", inst.region);
+		break;
+	}
+}
+
+int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on)
+{
+	char reason[512];
+	int ret;
+
+	ret = egm_inst_write(ctx, name, "enable", on ? "1" : "0");
+	if (!ret)
+		return 0;
+	if (on) {
+		explain_enable(ctx, name, -ret, reason, sizeof(reason));
+		report(name, "enable", -ret, reason[0] ? "%s" : NULL, reason);
+	} else if (ret == -EBUSY) {
+		report(name, "disable", -ret, "device is open or mapped");
+	} else {
+		report(name, "disable", -ret, NULL);
+	}
+	return ret;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egmfs: the objects of the egm configfs tree (DESIGN §2).
+ *
+ *   <root>/regions/socket<PXM>/	base size pxm numa_node source free
+ *					retired_pages retired devices (ro)
+ *					retire (wo)
+ *   <root>/instances/<name>/		region offset size scrub uid gid mode
+ *					enable (rw), minor dev state (ro)
+ *
+ * This is the library layer of egmfs (libdaxctl's role in daxctl): the
+ * commands never build a path or parse an attribute themselves.
+ */
+#ifndef EGMFS_EGM_H
+#define EGMFS_EGM_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define EGM_DEFAULT_ROOT	"/sys/kernel/config/egm"
+#define EGM_DEFAULT_FILE	"/etc/egm/egm.json"
+#define EGM_CONFIGFS_MAGIC	0x62656570
+
+struct egmfs_ctx {
+	const char *root;		/* configfs root of egm */
+	char instances[PATH_MAX];	/* root/instances */
+	char regions[PATH_MAX];		/* root/regions */
+	bool fake;			/* root is not configfs (tests) */
+	unsigned long pagesize;
+};
+
+struct egm_inst {
+	char name[EGM_NAME_MAX + 1];
+	char region[64];
+	uint64_t offset;
+	uint64_t size;
+	char scrub[8];
+	uint32_t uid;
+	uint32_t gid;
+	unsigned int mode;
+	bool enable;
+	int minor;			/* -1 when disabled */
+	char dev[32];			/* "" when disabled */
+	char state[16];
+};
+
+struct egm_retired {
+	uint64_t addr;
+	char source[16];		/* firmware, runtime, poison */
+};
+
+struct egm_region {
+	char name[64];
+	uint64_t base;
+	uint64_t size;
+	uint32_t pxm;
+	int numa_node;
+	char source[16];
+	uint64_t free;
+	uint64_t retired_pages;
+	char **devices;			/* NULL terminated */
+	struct egm_retired *retired;
+	size_t nr_retired;
+};
+
+int egm_ctx_init(struct egmfs_ctx *ctx, const char *root);
+
+int egm_inst_dir(struct egmfs_ctx *ctx, const char *name, char *buf,
+		 size_t len);
+bool egm_inst_exists(struct egmfs_ctx *ctx, const char *name);
+/* On failure *attr names the attribute that could not be read. */
+int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
+		  struct egm_inst *inst, const char **attr);
+/* Every instance, sorted by name; *n entries in *v, free() it. */
+int egm_inst_list(struct egmfs_ctx *ctx, struct egm_inst **v, size_t *n);
+void egm_inst_sort_by_minor(struct egm_inst *v, size_t n);
+int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name);
+int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name);
+int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
+		   const char *val);
+/* resolved end of an extent (size 0 = rest of the region) */
+uint64_t egm_inst_end(const struct egm_inst *inst,
+		      const struct egm_region *region);
+
+int egm_region_load(struct egmfs_ctx *ctx, const char *name,
+		    struct egm_region *r, const char **attr);
+int egm_region_list(struct egmfs_ctx *ctx, struct egm_region **v, size_t *n);
+const struct egm_region *egm_region_find(const struct egm_region *v, size_t n,
+					 const char *name);
+void egm_region_list_free(struct egm_region *v, size_t n);
+int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
+		      uint64_t addr);
+
+/*
+ * Write enable and explain a failure the way DESIGN §7 wants:
+ * "egmfs: vm1: enable: Device or resource busy (extent overlaps vm0)".
+ * Returns 0 or -errno; the message is printed here.
+ */
+int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on);
+
+/* "egmfs: <obj>: <what>: <strerror(err)>[ (<reason>)]" on stderr */
+void report(const char *obj, const char *what, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* "egmfs: <obj>: <what>: <message>" on stderr */
+void complain(const char *obj, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

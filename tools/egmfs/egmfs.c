@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egmfs: administer NVIDIA Grace Extended GPU Memory (egm) instances.
+ *
+ *   egmfs [--root DIR] <command> [options] [args]
+ *   egmfs --help | --version
+ *
+ * Commands: list, show, regions, create, enable, disable, destroy,
+ * retire, save, restore, clear (DESIGN §7, egmfs(8)). Exit status: 0
+ * success, 1 failure, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+
+#ifndef EGMFS_VERSION
+#define EGMFS_VERSION "0.1"
+#endif
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct egmfs_ctx *ctx);
+};
+
+static struct cmd_struct commands[] = {
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "regions", cmd_regions },
+	{ "create", cmd_create },
+	{ "enable", cmd_enable },
+	{ "disable", cmd_disable },
+	{ "destroy", cmd_destroy },
+	{ "retire", cmd_retire },
+	{ "save", cmd_save },
+	{ "restore", cmd_restore },
+	{ "clear", cmd_clear },
+	{ "help", cmd_help },
+};
+
+static const char egmfs_usage[] =
+"usage: egmfs [--root DIR] <command> [<options>] [<args>]\n"
+"       egmfs --help | --version\n"
+"\n"
+"Read commands (each takes --json):\n"
+"  list                       list instances\n"
+"  show NAME                  show one instance\n"
+"  regions                    list EGM regions and their retired blocks\n"
+"Instance commands:\n"
+"  create NAME --region socketN [--offset O] [--size S] [--owner UID:GID]\n"
+"              [--mode 0660] [--scrub zero|none] [--enable]\n"
+"  enable NAME...             publish /dev/egmN\n"
+"  disable NAME...            withdraw /dev/egmN\n"
+"  destroy NAME...            disable and remove\n"
+"  clear                      disable and remove every instance\n"
+"Region commands:\n"
+"  retire ADDR                retire the 64 KiB block holding ADDR\n"
+"Configuration file (default " EGM_DEFAULT_FILE "):\n"
+"  save [FILE]                write instances and runtime retirements\n"
+"  restore [FILE]             re-create them (idempotent)\n"
+"\n"
+"Global options:\n"
+"  -r, --root DIR   egm configfs directory (default $EGM_CONFIGFS or\n"
+"                   " EGM_DEFAULT_ROOT ")\n"
+"  -h, --help       this text; 'egmfs <command> --help' for a command\n"
+"  -V, --version    print the version\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 usage error. See egmfs(8).\n";
+
+int usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("egmfs: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage, stderr);
+	return EGMFS_USAGE;
+}
+
+int print_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return 0;
+}
+
+static struct cmd_struct *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int cmd_help(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	struct cmd_struct *cmd;
+	char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 2 || !strcmp(argv[1], "help"))
+		return print_help(egmfs_usage);
+	if (argc > 2)
+		return usage_error(egmfs_usage, "help: too many arguments");
+	cmd = find_cmd(argv[1]);
+	if (!cmd)
+		return usage_error(egmfs_usage, "unknown command '%s'",
+				   argv[1]);
+	args[0] = argv[1];
+	return cmd->fn(2, args, ctx);
+}
+
+/*
+ * Run one command, then flush and close stdout and fail on a write
+ * error (a full disk or a closed pipe must not exit 0), like git's
+ * run_builtin().
+ */
+static int run_builtin(struct cmd_struct *cmd, int argc, char **argv,
+		       struct egmfs_ctx *ctx)
+{
+	int ret;
+
+	optind = 0;	/* each command parses its own options */
+	ret = cmd->fn(argc, argv, ctx);
+
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "egmfs: write failure on standard output: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	if (fclose(stdout)) {
+		fprintf(stderr, "egmfs: close failed on standard output: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	if (!ret)
+		return 0;
+	return ret == EGMFS_USAGE ? 2 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ }
+	};
+	const char *root = getenv("EGM_CONFIGFS");
+	struct egmfs_ctx ctx = { };
+	struct cmd_struct *cmd;
+	int c;
+
+	if (!root || !*root)
+		root = EGM_DEFAULT_ROOT;
+
+	/* '+': stop at the command, whose options are its own */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+r:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'h':
+			fputs(egmfs_usage, stdout);
+			return fclose(stdout) ? 1 : 0;
+		case 'V':
+			printf("egmfs %s\n", EGMFS_VERSION);
+			return fclose(stdout) ? 1 : 0;
+		default:
+			usage_error(egmfs_usage, "bad option '%s'",
+				    argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage_error(egmfs_usage, "no command given");
+		return 2;
+	}
+	cmd = find_cmd(argv[optind]);
+	if (!cmd) {
+		usage_error(egmfs_usage, "unknown command '%s'", argv[optind]);
+		return 2;
+	}
+	if (egm_ctx_init(&ctx, root)) {
+		fprintf(stderr, "egmfs: %s: %s\n", root, strerror(ENAMETOOLONG));
+		return 1;
+	}
+	return run_builtin(cmd, argc - optind, argv + optind, &ctx);
+}

@@ -1,0 +1,436 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of egmfs, no kernel needed: each case builds a fake egm
+# configfs tree in a temporary directory and points egmfs at it with
+# --root. In a fake tree mkdir creates an empty directory, so egmfs writes
+# the kernel's defaults itself; enable only sets the file (no minor).
+#
+#   tools/egmfs/tests/run.sh [-v] [EGMFS]
+#
+# Prints one "ok"/"not ok" line per case and ends with "N passed, N failed".
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+verbose=0
+[[ ${1:-} == -v ]] && { verbose=1; shift; }
+EGMFS=${1:-$here/../egmfs}
+[[ -x $EGMFS ]] || { echo "no egmfs binary at $EGMFS (run make first)" >&2; exit 1; }
+
+command -v jq >/dev/null || { echo "need jq (apt-get install jq)" >&2; exit 1; }
+json_ok() { jq -e . >/dev/null; }
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0 failed=0 n=0
+
+# ---- fake tree -------------------------------------------------------------
+
+mkregion() {	# mkregion ROOT NAME BASE SIZE PXM SOURCE [RETIRED_LINES...]
+	local d=$1/regions/$2 root=$1 name=$2 base=$3 size=$4 pxm=$5 src=$6
+	shift 6
+	mkdir -p "$d"
+	echo "$base" > "$d/base"
+	echo "$size" > "$d/size"
+	echo "$pxm" > "$d/pxm"
+	echo "$pxm" > "$d/numa_node"
+	echo "$src" > "$d/source"
+	echo "$size" > "$d/free"
+	echo $(($# * 16)) > "$d/retired_pages"
+	if (($#)); then printf '%s\n' "$@" > "$d/retired"; else echo > "$d/retired"; fi
+	if [[ $src == acpi ]]; then printf 'NVDA2001:00\nNVDA2001:01\n' > "$d/devices"; else echo > "$d/devices"; fi
+	: "$root" "$name"
+}
+
+# a tree like the test guest's: socket0 64M with firmware blocks, socket1 1G
+mktree() {
+	R=$TMP/t$n
+	rm -rf "$R"
+	mkdir -p "$R/instances"
+	mkregion "$R" socket0 $((0x30000000)) $((64 << 20)) 0 acpi \
+		"0x30100000 firmware" "0x30200000 firmware"
+	mkregion "$R" socket1 $((0x100000000)) $((1 << 30)) 1 param
+}
+
+# an instance as the kernel would show it
+mkinst() {	# mkinst NAME REGION OFFSET SIZE ENABLE MINOR [STATE]
+	local d=$R/instances/$1
+	mkdir -p "$d"
+	echo "$2" > "$d/region"; echo "$3" > "$d/offset"; echo "$4" > "$d/size"
+	echo zero > "$d/scrub"; echo 0 > "$d/uid"; echo 0 > "$d/gid"
+	echo 0600 > "$d/mode"; echo "$5" > "$d/enable"; echo "$6" > "$d/minor"
+	if (($5)); then
+		echo "250:$6" > "$d/dev"; echo "${7:-ready}" > "$d/state"
+	else
+		echo > "$d/dev"; echo disabled > "$d/state"
+	fi
+}
+
+# snapshot of every file of the tree (to prove "nothing changed")
+snap() {
+	(cd "$R" && find . -type f | sort | while read -r f; do
+		printf '%s=%s\n' "$f" "$(cat "$f")"; done; find . -type d | sort)
+}
+
+# ---- runner ----------------------------------------------------------------
+
+# run CMD...: sets $out (stdout), $err (stderr), $rc
+run() {
+	"$@" > "$TMP/out" 2> "$TMP/err"
+	rc=$?
+	out=$(cat "$TMP/out")
+	err=$(cat "$TMP/err")
+}
+
+E() { run "$EGMFS" --root "$R" "$@"; }
+
+# A case fails when any check fails; checks go on so that all are shown.
+fail() {
+	echo "    $*" >&2
+	: > "$TMP/failed"
+	return 1
+}
+want_rc() { [[ $rc == "$1" ]] || fail "exit $rc, want $1; stdout: $out; stderr: $err"; }
+want_err() { [[ $err == *"$1"* ]] || fail "stderr lacks '$1': $err"; }
+want_out() { [[ $out == *"$1"* ]] || fail "stdout lacks '$1': $out"; }
+want_file() { [[ $(cat "$1") == "$2" ]] || fail "$1 is '$(cat "$1" 2>/dev/null)', want '$2'"; }
+
+t() {	# t NAME FUNCTION
+	n=$((n + 1))
+	mktree
+	rm -f "$TMP/failed"
+	("$2")
+	if [[ ! -e $TMP/failed ]]; then
+		passed=$((passed + 1))
+		echo "ok $n - $1"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $1"
+	fi
+	((verbose)) && { echo "# stdout: $out"; echo "# stderr: $err"; }
+	return 0
+}
+
+# ---- cases: command line -----------------------------------------------------
+
+c_help() {
+	E --help; want_rc 0; want_out "usage: egmfs"; want_out restore
+	E help create; want_rc 0; want_out "--region"
+	local c
+	for c in list show regions create enable disable destroy retire save restore clear; do
+		E "$c" --help; want_rc 0; want_out "usage: egmfs $c"
+	done
+}
+
+c_version() {
+	E --version; want_rc 0
+	[[ $out =~ ^egmfs\ [0-9] ]] || fail "version: $out"
+}
+
+c_usage() {
+	E; want_rc 2; want_err "no command"
+	E frobnicate; want_rc 2; want_err "unknown command 'frobnicate'"
+	E --bogus list; want_rc 2
+	E list --bogus; want_rc 2; want_err "bad option"
+	E list extra; want_rc 2
+	E show; want_rc 2
+	E create vm0; want_rc 2; want_err "--region is required"
+	E create vm0 --region socket0 --size 12Q; want_rc 2; want_err 'invalid size "12Q"'
+	E create vm0 --region socket0 --mode 1777; want_rc 2; want_err "invalid mode"
+	E create vm0 --region socket0 --mode 0888; want_rc 2
+	E create vm0 --region socket0 --scrub maybe; want_rc 2; want_err "invalid scrub"
+	E create .vm0 --region socket0; want_rc 2; want_err "invalid name"
+	E create -- -vm0 --region socket0; want_rc 2
+	E create "$(printf 'a%.0s' {1..33})" --region socket0; want_rc 2
+	E create vm0 --region socket0 --owner nosuchuser_x:0; want_rc 2; want_err "invalid owner"
+	E retire; want_rc 2
+	E retire zzz; want_rc 2; want_err "invalid address"
+	E save a b; want_rc 2
+	E enable; want_rc 2
+	# nothing was created by any of them
+	[[ -z $(ls "$R/instances") ]] || fail "usage errors created $(ls "$R/instances")"
+}
+
+c_sizes() {
+	local s want
+	for s in 4096:4096 4K:4096 4k:4096 2M:2097152 1G:1073741824 1T:1099511627776 \
+		 0x1000:4096 0X10M:16777216 010:10 0:0; do
+		want=${s#*:}
+		E create "v$n" --region socket1 --size "${s%%:*}"; want_rc 0
+		want_file "$R/instances/v$n/size" "$want"
+		E destroy "v$n"; want_rc 0
+	done
+	for s in 4KB 1.5G -1 "" 0x 18446744073709551616 16777216T 4K4 " 4K"; do
+		E create bad --region socket1 --size "$s"; want_rc 2
+	done
+	E create off --region socket1 --offset 0x200000 --size 2m; want_rc 0
+	want_file "$R/instances/off/offset" 2097152
+	want_file "$R/instances/off/size" 2097152
+}
+
+# ---- cases: reads ------------------------------------------------------------
+
+c_regions() {
+	E regions; want_rc 0; want_out socket0; want_out 0x30000000; want_out 64M
+	want_out "0x30100000 firmware"
+	E regions --json; want_rc 0
+	json_ok <<< "$out" || fail "regions --json is not JSON"
+	[[ $(jq -r '.[0].name, .[0].base, .[0].size, .[0].pxm, .[0].free, .[0].retired_pages' <<< "$out" | tr '\n' ' ') == \
+	   "socket0 805306368 67108864 0 67108864 32 " ]] || fail "regions fields: $out"
+	[[ $(jq -r '.[0].retired[1].addr + " " + .[0].retired[1].source' <<< "$out") == "0x30200000 firmware" ]] ||
+		fail "retired: $out"
+	[[ $(jq -r '.[0].devices | length' <<< "$out") == 2 ]] || fail "devices: $out"
+	[[ $(jq -r '.[1].devices | length' <<< "$out") == 0 ]] || fail "devices: $out"
+}
+
+c_list_show() {
+	E list --json; want_rc 0; [[ $out == "[]" || $(jq length <<< "$out") == 0 ]] || fail "empty list: $out"
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	mkinst vm1 socket1 $((4 << 20)) 0 0 -1
+	E list; want_rc 0; want_out vm0; want_out vm1; want_out /dev/egm0
+	E list --json; want_rc 0
+	json_ok <<< "$out" || fail "list --json is not JSON"
+	[[ $(jq -c '.[0]' <<< "$out") == '{"name":"vm0","region":"socket1","offset":0,"size":4194304,"scrub":"zero","uid":0,"gid":0,"mode":"0600","enable":true,"minor":0,"dev":"250:0","state":"ready"}' ]] ||
+		fail "vm0: $(jq -c '.[0]' <<< "$out")"
+	[[ $(jq -c '.[1] | [.minor, .dev, .state, .enable]' <<< "$out") == '[-1,"","disabled",false]' ]] ||
+		fail "vm1: $out"
+	E show vm1; want_rc 0; want_out "state:  disabled"
+	E show --json vm0; want_rc 0
+	[[ $(jq -r .minor <<< "$out") == 0 ]] || fail "show --json: $out"
+	E show nosuch; want_rc 1; want_err "egmfs: nosuch: show: No such file or directory"
+}
+
+# ---- cases: create/enable/disable/destroy --------------------------------------
+
+c_create() {
+	E create vm0 --region socket1 --offset 1G --size 2M --owner 107:108 --mode 660 --scrub none --enable
+	want_rc 0
+	local d=$R/instances/vm0
+	want_file "$d/region" socket1; want_file "$d/offset" 1073741824
+	want_file "$d/size" 2097152; want_file "$d/uid" 107; want_file "$d/gid" 108
+	want_file "$d/mode" 0660; want_file "$d/scrub" none; want_file "$d/enable" 1
+	E create vm0 --region socket1; want_rc 1; want_err "egmfs: vm0: create: File exists"
+	E create vm2 --region socket1 --owner root; want_rc 0
+	want_file "$R/instances/vm2/uid" 0; want_file "$R/instances/vm2/gid" 0
+}
+
+c_enable_disable() {
+	mkinst vm0 socket1 0 $((4 << 20)) 0 -1
+	E enable vm0; want_rc 0; want_file "$R/instances/vm0/enable" 1
+	E disable vm0; want_rc 0; want_file "$R/instances/vm0/enable" 0
+	E enable nosuch; want_rc 1; want_err "egmfs: nosuch: enable: No such file or directory"
+	E disable vm0 nosuch; want_rc 1
+}
+
+c_destroy_clear() {
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	mkinst vm1 socket1 $((4 << 20)) 0 0 -1
+	mkinst vm2 socket0 0 0 0 -1
+	E destroy vm1; want_rc 0; [[ ! -e $R/instances/vm1 ]] || fail "vm1 still there"
+	E destroy vm1; want_rc 1; want_err "vm1: destroy: No such file or directory"
+	E clear; want_rc 0
+	[[ -z $(ls "$R/instances") ]] || fail "clear left $(ls "$R/instances")"
+	E clear; want_rc 0
+}
+
+c_retire() {
+	E retire 0x30040000; want_rc 0; want_file "$R/regions/socket0/retire" 0x30040000
+	E retire $((0x100000000 + 65536)); want_rc 0; want_file "$R/regions/socket1/retire" 0x100010000
+	E retire 0x40000000; want_rc 1; want_err "retire: address is not in any EGM region"
+	E retire 0x34000000; want_rc 1	# one past socket0's end
+}
+
+# ---- cases: save/restore -------------------------------------------------------
+
+c_save() {
+	mkinst vmB socket1 $((8 << 20)) $((4 << 20)) 1 1
+	mkinst vmA socket1 0 $((4 << 20)) 1 0
+	mkinst vmC socket0 0 0 0 -1
+	mkinst vm0 socket0 0 $((4 << 20)) 0 -1
+	printf '0x30100000 firmware\n0x30200000 firmware\n0x30010000 runtime\n0x30030000 poison\n' > "$R/regions/socket0/retired"
+	E save "$R/etc/egm/egm.json"; want_rc 0
+	local f=$R/etc/egm/egm.json
+	json_ok < "$f" || fail "saved file is not JSON"
+	[[ $(stat -c %a "$f") == 600 ]] || fail "mode $(stat -c %a "$f")"
+	[[ $(jq -r '[.instances[].name] | join(",")' "$f") == "vmA,vmB,vm0,vmC" ]] ||
+		fail "order: $(jq -c '[.instances[].name]' "$f")"
+	[[ $(jq -c .retired "$f") == '{"socket0":["0x30010000","0x30030000"]}' ]] ||
+		fail "retired: $(jq -c .retired "$f")"
+	[[ $(jq -r .version "$f") == 1 ]] || fail version
+	[[ $(jq -c '.instances[0]' "$f") == '{"name":"vmA","region":"socket1","offset":0,"size":4194304,"scrub":"zero","uid":0,"gid":0,"mode":"0600","enable":true}' ]] ||
+		fail "object: $(jq -c '.instances[0]' "$f")"
+	ls -a "$R/etc/egm" | grep -q '^\.egm' && fail "temporary file left"
+	E save -; want_rc 0; json_ok <<< "$out" || fail "save - is not JSON"
+	# atomic: a failing save leaves the old file
+	cp "$f" "$TMP/before"
+	chmod 0555 "$R/etc/egm"
+	if [[ $(id -u) != 0 ]]; then
+		E save "$f"; want_rc 1; want_err "save: Permission denied"
+	fi
+	chmod 0755 "$R/etc/egm"
+	cmp -s "$f" "$TMP/before" || fail "file changed"
+	E save /dev/full/x; want_rc 1
+}
+
+c_save_full_stdout() {
+	[[ -w /dev/full ]] || return 0
+	run "$EGMFS" --root "$R" regions --json > /dev/full
+	"$EGMFS" --root "$R" regions --json > /dev/full 2> "$TMP/err"
+	rc=$?; err=$(cat "$TMP/err")
+	want_rc 1; want_err "write failure on standard output"
+}
+
+c_restore_roundtrip() {
+	mkinst vmA socket1 0 $((4 << 20)) 1 0
+	mkinst vmB socket1 $((8 << 20)) $((4 << 20)) 1 1
+	echo none > "$R/instances/vmB/scrub"; echo 107 > "$R/instances/vmB/uid"
+	echo 0660 > "$R/instances/vmB/mode"
+	mkinst vmC socket0 $((1 << 20)) 0 0 -1
+	printf '0x30100000 firmware\n0x30010000 runtime\n' > "$R/regions/socket0/retired"
+	E save "$TMP/rt.json"; want_rc 0
+	local rw="region offset size scrub uid gid mode enable" before after i a
+	before=$(for i in vmA vmB vmC; do for a in $rw; do echo "$i/$a=$(cat "$R/instances/$i/$a")"; done; done)
+	E clear; want_rc 0
+	printf '0x30100000 firmware\n' > "$R/regions/socket0/retired"
+	E restore "$TMP/rt.json"; want_rc 0
+	after=$(for i in vmA vmB vmC; do for a in $rw; do echo "$i/$a=$(cat "$R/instances/$i/$a")"; done; done)
+	[[ $before == "$after" ]] || fail "tree differs: $(diff <(echo "$before") <(echo "$after"))"
+	want_file "$R/regions/socket0/retire" 0x30010000
+	# second run: nothing to do (-v prints nothing), nothing written
+	printf '0x30100000 firmware\n0x30010000 runtime\n' > "$R/regions/socket0/retired"
+	rm -f "$R/regions/socket0/retire"
+	local s1 s2
+	s1=$(snap)
+	E restore -v "$TMP/rt.json"; want_rc 0
+	[[ -z $out ]] || fail "second restore did: $out"
+	s2=$(snap)
+	[[ $s1 == "$s2" ]] || fail "second restore changed: $(diff <(echo "$s1") <(echo "$s2"))"
+}
+
+c_restore_fix() {
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	mkinst other socket0 0 0 0 -1
+	cat > "$TMP/f.json" <<-'EOF'
+	{"version": 1, "instances": [
+	  {"name": "vm0", "region": "socket1", "size": "8M", "enable": true},
+	  {"name": "vm1", "region": "socket1", "offset": "1G", "size": 0, "mode": "0640",
+	   "uid": 5, "gid": "6", "scrub": "none", "enable": false}]}
+	EOF
+	E restore -n "$TMP/f.json"; want_rc 0
+	want_out "would disable vm0"; want_out "would set vm0 size 8388608"
+	want_out "would create vm1"; want_out "would enable vm0"
+	want_file "$R/instances/vm0/size" 4194304
+	[[ ! -e $R/instances/vm1 ]] || fail "dry run created vm1"
+	E restore -v "$TMP/f.json"; want_rc 0
+	want_err "other: restore: not in"
+	want_file "$R/instances/vm0/size" 8388608; want_file "$R/instances/vm0/enable" 1
+	want_file "$R/instances/vm1/offset" 1073741824; want_file "$R/instances/vm1/mode" 0640
+	want_file "$R/instances/vm1/gid" 6; want_file "$R/instances/vm1/scrub" none
+	want_file "$R/instances/vm1/enable" 0
+	[[ -d $R/instances/other ]] || fail "other was destroyed"
+}
+
+bad_file() {	# bad_file 'JSON' 'expected message'
+	local s1 s2
+	mkinst keep socket1 0 $((4 << 20)) 1 0
+	s1=$(snap)
+	printf '%s' "$1" > "$TMP/bad.json"
+	E restore "$TMP/bad.json"; want_rc 1; want_err "$2"
+	s2=$(snap)
+	[[ $s1 == "$s2" ]] || fail "bad file changed the tree: $(diff <(echo "$s1") <(echo "$s2"))"
+}
+
+I0='{"name": "vm0", "region": "socket1", "size": 4194304, "enable": true}'
+
+c_restore_bad() {
+	bad_file '{"version": 1, "instances": [' "line 1: unexpected end of file"
+	bad_file '{"version": 1,
+"instances": [}' "line 2:"
+	bad_file 'nope' "line 1:"
+	bad_file '[]' "top level: expected an object"
+	bad_file '{"version": 1, "instances": []} x' "line 1:"
+	bad_file '{"instances": []}' "version: missing"
+	bad_file '{"version": 2, "instances": []}' "version: unsupported version 2"
+	bad_file '{"version": "1", "instances": []}' "version: unsupported"
+	bad_file '{"version": 1}' "instances: missing"
+	bad_file '{"version": 1, "instances": {}}' "instances: expected an array"
+	bad_file '{"version": 1, "instances": [], "extra": 1}' "extra: unknown field"
+	bad_file '{"version": 1, "instances": [7]}' "instances[0]: expected an object"
+	bad_file "{\"version\": 1, \"instances\": [$I0, {\"name\": \"vm1\", \"region\": \"socket1\", \"size\": \"12Q\"}]}" \
+		'instances[1].size: invalid size "12Q"'
+	bad_file "{\"version\": 1, \"instances\": [$I0, {\"name\": \"vm1\", \"region\": \"socket1\", \"size\": 12345}]}" \
+		"instances[1].size: 12345 is not a multiple of the page size"
+	bad_file "{\"version\": 1, \"instances\": [$I0, {\"name\": \"vm1\", \"region\": \"socket1\", \"offset\": -4096}]}" \
+		"instances[1].offset: invalid value -4096"
+	bad_file "{\"version\": 1, \"instances\": [$I0, {\"name\": \"vm1\", \"region\": \"socket1\", \"offset\": true}]}" \
+		"instances[1].offset: expected a number or a size string, not boolean"
+	bad_file "{\"version\": 1, \"instances\": [$I0, $I0]}" \
+		'instances[1].name: duplicate name "vm0" (also instances[0])'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "mode": "0999"}]}' \
+		'instances[0].mode: invalid mode "0999"'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "mode": 600}]}' \
+		'instances[0].mode: expected an octal string'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "mode": "1777"}]}' \
+		'instances[0].mode: invalid mode'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "scrub": "yes"}]}' \
+		'instances[0].scrub: invalid scrub "yes"'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "enable": 1}]}' \
+		'instances[0].enable: expected true or false, not int'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "uid": 4294967295}]}' \
+		'instances[0].uid: invalid id 4294967295'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "gid": "x"}]}' \
+		'instances[0].gid: invalid id "x"'
+	bad_file '{"version": 1, "instances": [{"name": ".vm0", "region": "socket1"}]}' \
+		'instances[0].name: invalid name ".vm0"'
+	bad_file '{"version": 1, "instances": [{"name": "vm0"}]}' 'instances[0]: missing "region"'
+	bad_file '{"version": 1, "instances": [{"region": "socket1"}]}' 'instances[0]: missing "name"'
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "colour": "red"}]}' \
+		'instances[0].colour: unknown field'
+	bad_file '{"version": 1, "instances": [{"name": "a", "region": "socket1", "size": "8M", "enable": true},
+		{"name": "b", "region": "socket1", "offset": "4M", "enable": true}]}' \
+		'instances[1]: extent overlaps instances[0] (a) in socket1'
+	bad_file '{"version": 1, "instances": [], "retired": {"socket0": ["0xzz"]}}' \
+		'retired.socket0[0]: invalid address "0xzz"'
+	bad_file '{"version": 1, "instances": [], "retired": {"socket0": "0x30010000"}}' \
+		'retired.socket0: expected an array'
+	bad_file '{"version": 1, "instances": [], "retired": []}' 'retired: expected an object'
+	E restore "$TMP/missing.json"; want_rc 1; want_err "missing.json: read: No such file or directory"
+}
+
+c_restore_runtime_fields() {
+	# list --json objects (with minor, dev, state) are accepted as input
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	E list --json; want_rc 0
+	printf '{"version": 1, "instances": %s}' "$out" > "$TMP/l.json"
+	E clear; want_rc 0
+	[[ ! -e $R/instances/vm0 ]] || fail "clear left vm0"
+	E restore "$TMP/l.json"; want_rc 0
+	want_file "$R/instances/vm0/size" 4194304
+}
+
+c_restore_no_module() {
+	rm -rf "$R/instances"
+	printf '{"version": 1, "instances": []}' > "$TMP/e.json"
+	E restore "$TMP/e.json"; want_rc 1; want_err "is the egm module loaded?"
+}
+
+t "--help, per-command --help, help CMD" c_help
+t "--version" c_version
+t "usage errors exit 2 and change nothing" c_usage
+t "size suffixes are normalised to bytes" c_sizes
+t "regions and regions --json" c_regions
+t "list, list --json, show, show --json" c_list_show
+t "create with every option" c_create
+t "enable, disable" c_enable_disable
+t "destroy, clear" c_destroy_clear
+t "retire finds the region of the address" c_retire
+t "save: order, retired map, mode 0600, atomic" c_save
+t "write error on stdout exits 1" c_save_full_stdout
+t "save, clear, restore reproduces the tree; restore is idempotent" c_restore_roundtrip
+t "restore fixes, creates, dry-run, leaves extra instances" c_restore_fix
+t "restore rejects bad files and changes nothing" c_restore_bad
+t "restore accepts list --json objects" c_restore_runtime_fields
+t "restore without the module" c_restore_no_module
+
+echo "$passed passed, $failed failed"
+((failed == 0))

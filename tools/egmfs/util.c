@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egmfs: value parsing and formatting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * [0-9]+ (decimal, leading zeros included) or 0[xX][0-9a-fA-F]+, then
+ * at most one of KMGTkmgt (powers of 1024). Overflow is an error.
+ */
+static int parse_number(const char *s, uint64_t *val, bool suffix)
+{
+	unsigned int base = 10, shift = 0;
+	uint64_t v = 0;
+	const char *p = s;
+	int d, digits = 0;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	for (; *p; p++) {
+		d = base == 16 ? hexval(*p) : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
+		if (d < 0)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+		digits++;
+	}
+	if (!digits)
+		return -EINVAL;
+	if (*p && suffix) {
+		switch (*p) {
+		case 'k': case 'K':
+			shift = 10;
+			break;
+		case 'm': case 'M':
+			shift = 20;
+			break;
+		case 'g': case 'G':
+			shift = 30;
+			break;
+		case 't': case 'T':
+			shift = 40;
+			break;
+		default:
+			return -EINVAL;
+		}
+		p++;
+	}
+	if (*p)
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*val = v << shift;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *val)
+{
+	return parse_number(s, val, true);
+}
+
+int parse_id(const char *s, uint32_t *val)
+{
+	uint64_t v;
+	int ret;
+
+	ret = parse_number(s, &v, false);
+	if (ret)
+		return ret;
+	if (v > EGM_ID_MAX)
+		return -ERANGE;
+	*val = v;
+	return 0;
+}
+
+/* [0-7]{1,4}, always octal, at most 0777 */
+int parse_mode(const char *s, unsigned int *val)
+{
+	unsigned int v = 0;
+	size_t i, len = strlen(s);
+
+	if (len < 1 || len > 4)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -EINVAL;
+		v = v * 8 + (s[i] - '0');
+	}
+	if (v > EGM_MODE_MAX)
+		return -ERANGE;
+	*val = v;
+	return 0;
+}
+
+/* 1 for "zero", 0 for "none", -EINVAL otherwise */
+int parse_scrub(const char *s)
+{
+	if (!strcmp(s, "zero"))
+		return 1;
+	if (!strcmp(s, "none"))
+		return 0;
+	return -EINVAL;
+}
+
+/* [A-Za-z0-9_.-]{1,32}, not starting with '.' or '-' */
+bool valid_name(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (len < 1 || len > EGM_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* a path component that can name a region group */
+bool valid_region_name(const char *s)
+{
+	return valid_name(s);
+}
+
+const char *fmt_size(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		uint64_t unit = 1ULL << (10 * (i + 1));
+
+		if (v && v % unit == 0) {
+			snprintf(buf, len, "%llu%c",
+				 (unsigned long long)(v / unit), units[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p) {
+		fputs("egmfs: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		fputs("egmfs: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egmfs: value parsing and formatting shared by every command.
+ *
+ * The parsers accept exactly the grammar of DESIGN §9, so that a value
+ * egmfs accepts is one the kernel accepts too; egmfs then writes the
+ * normalised form (decimal bytes, four-digit octal mode).
+ */
+#ifndef EGMFS_UTIL_H
+#define EGMFS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EGM_NAME_MAX		32
+#define EGM_ID_MAX		4294967294ULL
+#define EGM_MODE_MAX		0777
+#define EGM_BLOCK_SIZE		(64ULL << 10)
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+int parse_size(const char *s, uint64_t *val);
+int parse_id(const char *s, uint32_t *val);
+int parse_mode(const char *s, unsigned int *val);
+int parse_scrub(const char *s);
+bool valid_name(const char *s);
+bool valid_region_name(const char *s);
+
+/* "4M", "1G", "12288" -> shortest exact form: 4M, 1G, 12K */
+const char *fmt_size(uint64_t v, char *buf, size_t len);
+
+void *xcalloc(size_t n, size_t size);
+char *xstrdup(const char *s);
+
+#endif
