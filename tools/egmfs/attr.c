@@ -60,7 +60,7 @@ int attr_read(const char *dir, const char *name, char *buf, size_t len)
 	return got;
 }
 
-int attr_read_u64(const char *dir, const char *name, uint64_t *val)
+int attr_read_u64(const char *dir, const char *name, u64 *val)
 {
 	char buf[64], *end;
 	int ret;
@@ -77,7 +77,7 @@ int attr_read_u64(const char *dir, const char *name, uint64_t *val)
 	return 0;
 }
 
-int attr_read_s64(const char *dir, const char *name, int64_t *val)
+int attr_read_s64(const char *dir, const char *name, s64 *val)
 {
 	char buf[64], *end;
 	int ret;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 /* Largest attribute configfs returns (one page) plus a NUL. */
 #define EGM_ATTR_MAX	4097
 
@@ -22,8 +24,8 @@ int attr_path(char *buf, size_t len, const char *dir, const char *name);
  * newline every egm attribute ends with. Returns the length.
  */
 int attr_read(const char *dir, const char *name, char *buf, size_t len);
-int attr_read_u64(const char *dir, const char *name, uint64_t *val);
-int attr_read_s64(const char *dir, const char *name, int64_t *val);
+int attr_read_u64(const char *dir, const char *name, u64 *val);
+int attr_read_s64(const char *dir, const char *name, s64 *val);
 
 /*
  * Write val plus a newline to dir/name in a single write(2), as configfs

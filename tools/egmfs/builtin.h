@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * egmfs: one cmd_<verb>() per command (daxctl's builtin.h).
+ * egmfs: one cmd_<verb>() per command, as in daxctl.
  *
  * A command returns 0 on success, EGMFS_USAGE for a bad command line
  * (after printing why and its usage) and any other negative value for a
@@ -39,7 +39,7 @@ int cmd_help(int argc, char **argv, struct egmfs_ctx *ctx);
  * --help) and returns 0.
  */
 int usage_error(const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 int print_help(const char *usage);
 
 /* The JSON form of an instance (file format, plus runtime fields). */

@@ -30,7 +30,7 @@
 
 struct conf_retire {
 	char region[64];
-	uint64_t addr;
+	u64 addr;
 };
 
 struct conf {
@@ -49,7 +49,7 @@ static void conf_free(struct conf *c)
 
 /* "egmfs: FILE: FIELD: message" */
 static int bad(const struct conf *c, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__printf(3, 4);
 
 static int bad(const struct conf *c, const char *field, const char *fmt, ...)
 {
@@ -70,7 +70,7 @@ static const char *type_name(struct json_object *o)
 
 /* A size: a non-negative integer or a string in the kernel's grammar. */
 static int get_size(const struct conf *c, const char *field,
-		    struct json_object *o, uint64_t *val, unsigned long align)
+		    struct json_object *o, u64 *val, unsigned long align)
 {
 	const char *s;
 
@@ -94,9 +94,9 @@ static int get_size(const struct conf *c, const char *field,
 }
 
 static int get_id(const struct conf *c, const char *field,
-		  struct json_object *o, uint32_t *val)
+		  struct json_object *o, u32 *val)
 {
-	int64_t v;
+	s64 v;
 
 	if (json_object_is_type(o, json_type_string)) {
 		if (parse_id(json_object_get_string(o), val))
@@ -108,7 +108,7 @@ static int get_id(const struct conf *c, const char *field,
 		return bad(c, field, "expected an integer, not %s",
 			   type_name(o));
 	v = json_object_get_int64(o);
-	if (v < 0 || (uint64_t)v > EGM_ID_MAX)
+	if (v < 0 || (u64)v > EGM_ID_MAX)
 		return bad(c, field, "invalid id %s (0 to %llu)",
 			   json_object_to_json_string(o), EGM_ID_MAX);
 	*val = v;
@@ -139,7 +139,7 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 
 	/* the defaults of a new instance (mkdir) */
 	memset(inst, 0, sizeof(*inst));
-	strcpy(inst->scrub, "zero");
+	strscpy(inst->scrub, "zero", sizeof(inst->scrub));
 	inst->mode = 0600;
 	inst->minor = -1;
 
@@ -151,15 +151,16 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 				return -EINVAL;
 			if (!valid_name(s))
 				return bad(c, field, "invalid name \"%s\"", s);
-			strcpy(inst->name, s);
+			strscpy(inst->name, s, sizeof(inst->name));
 			have_name = true;
 		} else if (!strcmp(key, "region")) {
 			s = get_string(c, field, val);
 			if (!s)
 				return -EINVAL;
-			if (!valid_region_name(s))
+			/* "" (no region yet) is what save writes for one */
+			if (*s && !valid_region_name(s))
 				return bad(c, field, "invalid region \"%s\"", s);
-			strcpy(inst->region, s);
+			strscpy(inst->region, s, sizeof(inst->region));
 			have_region = true;
 		} else if (!strcmp(key, "offset")) {
 			ret = get_size(c, field, val, &inst->offset, pagesize);
@@ -177,7 +178,7 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 				return bad(c, field,
 					   "invalid scrub \"%s\" (zero or none)",
 					   s);
-			strcpy(inst->scrub, s);
+			strscpy(inst->scrub, s, sizeof(inst->scrub));
 		} else if (!strcmp(key, "uid")) {
 			ret = get_id(c, field, val, &inst->uid);
 			if (ret)
@@ -213,6 +214,8 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 		return bad(c, where, "missing \"name\"");
 	if (!have_region)
 		return bad(c, where, "missing \"region\"");
+	if (inst->enable && !inst->region[0])
+		return bad(c, where, "enabled without a region");
 	return 0;
 }
 
@@ -243,13 +246,11 @@ static int check_overlaps(struct conf *c)
 	return 0;
 }
 
-static int parse_retired(struct conf *c, struct json_object *o,
-			 unsigned long pagesize)
+static int parse_retired(struct conf *c, struct json_object *o)
 {
 	char field[96];
 	size_t i, n = 0;
 
-	(void)pagesize;
 	if (!json_object_is_type(o, json_type_object))
 		return bad(c, "retired", "expected an object, not %s",
 			   type_name(o));
@@ -276,7 +277,7 @@ static int parse_retired(struct conf *c, struct json_object *o,
 			if (parse_size(json_object_get_string(e), &r->addr))
 				return bad(c, field, "invalid address \"%s\"",
 					   json_object_get_string(e));
-			strcpy(r->region, key);
+			strscpy(r->region, key, sizeof(r->region));
 			c->nr_retire++;
 		}
 	}
@@ -445,7 +446,7 @@ static int conf_load(struct conf *c, const char *file, unsigned long pagesize)
 	if (ret)
 		goto out;
 	if (json_object_object_get_ex(top, "retired", &o)) {
-		ret = parse_retired(c, o, pagesize);
+		ret = parse_retired(c, o);
 		if (ret)
 			goto out;
 	}
@@ -645,7 +646,7 @@ struct restore {
 };
 
 static void action(struct restore *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 
 static void action(struct restore *r, const char *fmt, ...)
 {
@@ -666,7 +667,7 @@ static void restore_retired(struct restore *r)
 	const struct egm_region *reg;
 	struct egm_region *regions;
 	size_t i, j, nr;
-	uint64_t block;
+	u64 block;
 	int ret;
 
 	if (!r->conf->nr_retire)
@@ -755,17 +756,25 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 
 	if (!egm_inst_exists(r->ctx, want->name)) {
 		action(r, "create %s", want->name);
-		if (r->dry_run)
-			return FIX_DISABLED;
-		ret = egm_inst_mkdir(r->ctx, want->name);
-		if (ret) {
-			report(want->name, "create", -ret, NULL);
-			r->failed++;
-			return FIX_FAILED;
+		if (!r->dry_run) {
+			ret = egm_inst_mkdir(r->ctx, want->name);
+			if (ret) {
+				report(want->name, "create", -ret, NULL);
+				r->failed++;
+				return FIX_FAILED;
+			}
 		}
 		created = true;
 	}
-	ret = egm_inst_load(r->ctx, want->name, &cur, &attr);
+	if (created && r->dry_run) {
+		/* what mkdir would give */
+		memset(&cur, 0, sizeof(cur));
+		strscpy(cur.scrub, "zero", sizeof(cur.scrub));
+		cur.mode = 0600;
+		ret = 0;
+	} else {
+		ret = egm_inst_load(r->ctx, want->name, &cur, &attr);
+	}
 	if (ret) {
 		report(want->name, attr, -ret, NULL);
 		r->failed++;

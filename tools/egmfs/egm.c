@@ -78,12 +78,61 @@ bool egm_inst_exists(struct egmfs_ctx *ctx, const char *name)
 	       !stat(dir, &st) && S_ISDIR(st.st_mode);
 }
 
+enum egm_kind { EGM_STR, EGM_U64, EGM_S64 };
+
+struct egm_field {
+	const char *name;
+	enum egm_kind kind;
+	void *val;
+	size_t len;		/* EGM_STR: size of the buffer */
+};
+
+/* Read each attribute; on failure *attr names the one that failed. */
+static int load_fields(const char *dir, const struct egm_field *f, size_t n,
+		       const char **attr)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		*attr = f[i].name;
+		switch (f[i].kind) {
+		case EGM_STR:
+			ret = attr_read(dir, f[i].name, f[i].val, f[i].len);
+			break;
+		case EGM_U64:
+			ret = attr_read_u64(dir, f[i].name, f[i].val);
+			break;
+		default:
+			ret = attr_read_s64(dir, f[i].name, f[i].val);
+			break;
+		}
+		if (ret < 0)
+			return ret;
+	}
+	*attr = NULL;
+	return 0;
+}
+
 int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
 		  struct egm_inst *inst, const char **attr)
 {
-	char dir[PATH_MAX], buf[64];
-	uint64_t u;
-	int64_t s;
+	char dir[PATH_MAX], mode[8];
+	u64 uid, gid;
+	s64 enable, minor;
+	const struct egm_field fields[] = {
+		{ "region", EGM_STR, inst->region, sizeof(inst->region) },
+		{ "offset", EGM_U64, &inst->offset, 0 },
+		{ "size", EGM_U64, &inst->size, 0 },
+		{ "scrub", EGM_STR, inst->scrub, sizeof(inst->scrub) },
+		{ "uid", EGM_U64, &uid, 0 },
+		{ "gid", EGM_U64, &gid, 0 },
+		{ "mode", EGM_STR, mode, sizeof(mode) },
+		{ "enable", EGM_S64, &enable, 0 },
+		{ "minor", EGM_S64, &minor, 0 },
+		{ "dev", EGM_STR, inst->dev, sizeof(inst->dev) },
+		{ "state", EGM_STR, inst->state, sizeof(inst->state) },
+	};
 	int ret;
 
 	memset(inst, 0, sizeof(*inst));
@@ -91,41 +140,24 @@ int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
 		*attr = "name";
 		return -ENAMETOOLONG;
 	}
-	strcpy(inst->name, name);
+	strscpy(inst->name, name, sizeof(inst->name));
 	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret) {
 		*attr = "name";
 		return ret;
 	}
 
-#define LOAD(what, call)			\
-	do {					\
-		*attr = what;			\
-		ret = call;			\
-		if (ret < 0)			\
-			return ret;		\
-	} while (0)
-
-	LOAD("region", attr_read(dir, "region", inst->region,
-				 sizeof(inst->region)));
-	LOAD("offset", attr_read_u64(dir, "offset", &inst->offset));
-	LOAD("size", attr_read_u64(dir, "size", &inst->size));
-	LOAD("scrub", attr_read(dir, "scrub", inst->scrub,
-				sizeof(inst->scrub)));
-	LOAD("uid", attr_read_u64(dir, "uid", &u));
-	inst->uid = u;
-	LOAD("gid", attr_read_u64(dir, "gid", &u));
-	inst->gid = u;
-	LOAD("mode", attr_read(dir, "mode", buf, sizeof(buf)));
-	LOAD("mode", parse_mode(buf, &inst->mode) ? -EPROTO : 0);
-	LOAD("enable", attr_read_s64(dir, "enable", &s));
-	inst->enable = s != 0;
-	LOAD("minor", attr_read_s64(dir, "minor", &s));
-	inst->minor = s;
-	LOAD("dev", attr_read(dir, "dev", inst->dev, sizeof(inst->dev)));
-	LOAD("state", attr_read(dir, "state", inst->state,
-				sizeof(inst->state)));
-#undef LOAD
+	ret = load_fields(dir, fields, ARRAY_SIZE(fields), attr);
+	if (ret)
+		return ret;
+	if (parse_mode(mode, &inst->mode)) {
+		*attr = "mode";
+		return -EPROTO;
+	}
+	inst->uid = uid;
+	inst->gid = gid;
+	inst->enable = enable != 0;
+	inst->minor = minor;
 	*attr = NULL;
 	return 0;
 }
@@ -242,10 +274,10 @@ int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
 	return attr_write(dir, attr, val);
 }
 
-uint64_t egm_inst_end(const struct egm_inst *inst,
-		      const struct egm_region *region)
+u64 egm_inst_end(const struct egm_inst *inst,
+		 const struct egm_region *region)
 {
-	uint64_t size = inst->size;
+	u64 size = inst->size;
 
 	if (!size)
 		size = region && region->size > inst->offset ?
@@ -287,8 +319,17 @@ int egm_region_load(struct egmfs_ctx *ctx, const char *name,
 		    struct egm_region *r, const char **attr)
 {
 	char dir[PATH_MAX], **lines = NULL;
-	uint64_t u;
-	int64_t s;
+	u64 pxm;
+	s64 node;
+	const struct egm_field fields[] = {
+		{ "base", EGM_U64, &r->base, 0 },
+		{ "size", EGM_U64, &r->size, 0 },
+		{ "pxm", EGM_U64, &pxm, 0 },
+		{ "numa_node", EGM_S64, &node, 0 },
+		{ "source", EGM_STR, r->source, sizeof(r->source) },
+		{ "free", EGM_U64, &r->free, 0 },
+		{ "retired_pages", EGM_U64, &r->retired_pages, 0 },
+	};
 	int i, ret;
 
 	memset(r, 0, sizeof(*r));
@@ -296,47 +337,40 @@ int egm_region_load(struct egmfs_ctx *ctx, const char *name,
 		*attr = "name";
 		return -ENAMETOOLONG;
 	}
-	strcpy(r->name, name);
+	strscpy(r->name, name, sizeof(r->name));
 	ret = attr_path(dir, sizeof(dir), ctx->regions, name);
 	if (ret) {
 		*attr = "name";
 		return ret;
 	}
 
-#define LOAD(what, call)			\
-	do {					\
-		*attr = what;			\
-		ret = call;			\
-		if (ret < 0)			\
-			goto err;		\
-	} while (0)
-
-	LOAD("base", attr_read_u64(dir, "base", &r->base));
-	LOAD("size", attr_read_u64(dir, "size", &r->size));
-	LOAD("pxm", attr_read_u64(dir, "pxm", &u));
-	r->pxm = u;
-	LOAD("numa_node", attr_read_s64(dir, "numa_node", &s));
-	r->numa_node = s;
-	LOAD("source", attr_read(dir, "source", r->source,
-				 sizeof(r->source)));
-	LOAD("free", attr_read_u64(dir, "free", &r->free));
-	LOAD("retired_pages", attr_read_u64(dir, "retired_pages",
-					    &r->retired_pages));
-	LOAD("devices", read_lines(dir, "devices", &r->devices));
-	LOAD("retired", read_lines(dir, "retired", &lines));
+	ret = load_fields(dir, fields, ARRAY_SIZE(fields), attr);
+	if (ret)
+		return ret;
+	r->pxm = pxm;
+	r->numa_node = node;
+	*attr = "devices";
+	ret = read_lines(dir, "devices", &r->devices);
+	if (ret < 0)
+		return ret;
+	*attr = "retired";
+	ret = read_lines(dir, "retired", &lines);
+	if (ret < 0)
+		goto err;
 	r->nr_retired = ret;
 	r->retired = xcalloc(ret, sizeof(*r->retired));
 	for (i = 0; lines[i]; i++) {
 		struct egm_retired *e = &r->retired[i];
 		char *sp = strchr(lines[i], ' ');
 
-		LOAD("retired", sp ? 0 : -EPROTO);
+		ret = -EPROTO;
+		if (!sp)
+			goto err;
 		*sp++ = '\0';
-		LOAD("retired", parse_size(lines[i], &e->addr) ? -EPROTO : 0);
-		LOAD("retired", strlen(sp) < sizeof(e->source) ? 0 : -EPROTO);
-		strcpy(e->source, sp);
+		if (parse_size(lines[i], &e->addr) ||
+		    strscpy(e->source, sp, sizeof(e->source)) < 0)
+			goto err;
 	}
-#undef LOAD
 	free_names(lines);
 	*attr = NULL;
 	return 0;
@@ -401,7 +435,7 @@ void egm_region_list_free(struct egm_region *v, size_t n)
 }
 
 int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
-		      uint64_t addr)
+		      u64 addr)
 {
 	char dir[PATH_MAX], val[32];
 	int ret;
@@ -421,7 +455,7 @@ static void explain_overlap(struct egmfs_ctx *ctx, const struct egm_inst *inst,
 	struct egm_region *regions = NULL;
 	struct egm_inst *v = NULL;
 	size_t i, n = 0, nr = 0, used = 0;
-	uint64_t start, end;
+	u64 start, end;
 
 	buf[0] = '\0';
 	if (egm_region_list(ctx, &regions, &nr))

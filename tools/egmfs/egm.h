@@ -36,11 +36,11 @@ struct egmfs_ctx {
 struct egm_inst {
 	char name[EGM_NAME_MAX + 1];
 	char region[64];
-	uint64_t offset;
-	uint64_t size;
+	u64 offset;
+	u64 size;
 	char scrub[8];
-	uint32_t uid;
-	uint32_t gid;
+	u32 uid;
+	u32 gid;
 	unsigned int mode;
 	bool enable;
 	int minor;			/* -1 when disabled */
@@ -49,19 +49,19 @@ struct egm_inst {
 };
 
 struct egm_retired {
-	uint64_t addr;
+	u64 addr;
 	char source[16];		/* firmware, runtime, poison */
 };
 
 struct egm_region {
 	char name[64];
-	uint64_t base;
-	uint64_t size;
-	uint32_t pxm;
+	u64 base;
+	u64 size;
+	u32 pxm;
 	int numa_node;
 	char source[16];
-	uint64_t free;
-	uint64_t retired_pages;
+	u64 free;
+	u64 retired_pages;
 	char **devices;			/* NULL terminated */
 	struct egm_retired *retired;
 	size_t nr_retired;
@@ -83,8 +83,8 @@ int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name);
 int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
 		   const char *val);
 /* resolved end of an extent (size 0 = rest of the region) */
-uint64_t egm_inst_end(const struct egm_inst *inst,
-		      const struct egm_region *region);
+u64 egm_inst_end(const struct egm_inst *inst,
+		 const struct egm_region *region);
 
 int egm_region_load(struct egmfs_ctx *ctx, const char *name,
 		    struct egm_region *r, const char **attr);
@@ -93,7 +93,7 @@ const struct egm_region *egm_region_find(const struct egm_region *v, size_t n,
 					 const char *name);
 void egm_region_list_free(struct egm_region *v, size_t n);
 int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
-		      uint64_t addr);
+		      u64 addr);
 
 /*
  * Write enable and explain a failure the way DESIGN §7 wants:
@@ -104,9 +104,9 @@ int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on);
 
 /* "egmfs: <obj>: <what>: <strerror(err)>[ (<reason>)]" on stderr */
 void report(const char *obj, const char *what, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__printf(4, 5);
 /* "egmfs: <obj>: <what>: <message>" on stderr */
 void complain(const char *obj, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__printf(3, 4);
 
 #endif

@@ -104,7 +104,8 @@ static struct cmd_struct *find_cmd(const char *name)
 int cmd_help(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	struct cmd_struct *cmd;
-	char *args[] = { NULL, "--help", NULL };
+	char help[] = "--help";
+	char *args[] = { argv[1], help, NULL };
 
 	if (argc < 2 || !strcmp(argv[1], "help"))
 		return print_help(egmfs_usage);
@@ -114,7 +115,6 @@ int cmd_help(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!cmd)
 		return usage_error(egmfs_usage, "unknown command '%s'",
 				   argv[1]);
-	args[0] = argv[1];
 	return cmd->fn(2, args, ctx);
 }
 

@@ -185,7 +185,7 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	return 0;
 }
 
-static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
+static int parse_owner(const char *s, u32 *uid, u32 *gid)
 {
 	char *copy = xstrdup(s), *colon = strchr(copy, ':');
 	struct passwd *pw = NULL;
@@ -258,8 +258,8 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 	char offset[24] = "", size[24] = "", uid[16] = "", gid[16] = "";
 	char mode[8] = "";
 	bool enable = false;
-	uint64_t v;
-	uint32_t u, g;
+	u64 v;
+	u32 u, g;
 	unsigned int m;
 	size_t i;
 	int c, ret;

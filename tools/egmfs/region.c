@@ -144,7 +144,7 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 	};
 	const struct egm_region *r = NULL;
 	struct egm_region *v;
-	uint64_t addr;
+	u64 addr;
 	size_t i, n;
 	int c, ret;
 

@@ -24,10 +24,10 @@ static int hexval(char c)
  * [0-9]+ (decimal, leading zeros included) or 0[xX][0-9a-fA-F]+, then
  * at most one of KMGTkmgt (powers of 1024). Overflow is an error.
  */
-static int parse_number(const char *s, uint64_t *val, bool suffix)
+static int parse_number(const char *s, u64 *val, bool suffix)
 {
 	unsigned int base = 10, shift = 0;
-	uint64_t v = 0;
+	u64 v = 0;
 	const char *p = s;
 	int d, digits = 0;
 
@@ -73,14 +73,14 @@ static int parse_number(const char *s, uint64_t *val, bool suffix)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *val)
+int parse_size(const char *s, u64 *val)
 {
 	return parse_number(s, val, true);
 }
 
-int parse_id(const char *s, uint32_t *val)
+int parse_id(const char *s, u32 *val)
 {
-	uint64_t v;
+	u64 v;
 	int ret;
 
 	ret = parse_number(s, &v, false);
@@ -144,13 +144,13 @@ bool valid_region_name(const char *s)
 	return valid_name(s);
 }
 
-const char *fmt_size(uint64_t v, char *buf, size_t len)
+const char *fmt_size(u64 v, char *buf, size_t len)
 {
 	static const char units[] = "KMGT";
 	int i;
 
 	for (i = 3; i >= 0; i--) {
-		uint64_t unit = 1ULL << (10 * (i + 1));
+		u64 unit = 1ULL << (10 * (i + 1));
 
 		if (v && v % unit == 0) {
 			snprintf(buf, len, "%llu%c",
@@ -160,6 +160,21 @@ const char *fmt_size(uint64_t v, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%llu", (unsigned long long)v);
 	return buf;
+}
+
+ssize_t strscpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strnlen(src, size);
+
+	if (!size)
+		return -E2BIG;
+	if (len == size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -E2BIG;
+	}
+	memcpy(dst, src, len + 1);
+	return len;
 }
 
 void *xcalloc(size_t n, size_t size)

@@ -319,6 +319,7 @@ c_restore_fix() {
 	E restore -n "$TMP/f.json"; want_rc 0
 	want_out "would disable vm0"; want_out "would set vm0 size 8388608"
 	want_out "would create vm1"; want_out "would enable vm0"
+	want_out "would set vm1 offset 1073741824"; want_out "would set vm1 mode 0640"
 	want_file "$R/instances/vm0/size" 4194304
 	[[ ! -e $R/instances/vm1 ]] || fail "dry run created vm1"
 	E restore -v "$TMP/f.json"; want_rc 0
@@ -397,6 +398,17 @@ c_restore_bad() {
 	E restore "$TMP/missing.json"; want_rc 1; want_err "missing.json: read: No such file or directory"
 }
 
+c_restore_no_region() {
+	# an instance nobody gave a region yet survives save -> restore
+	mkinst bare "" 0 0 0 -1
+	E save "$TMP/nr.json"; want_rc 0
+	E clear; want_rc 0
+	E restore "$TMP/nr.json"; want_rc 0
+	want_file "$R/instances/bare/region" ""
+	bad_file '{"version": 1, "instances": [{"name": "x", "region": "", "enable": true}]}' \
+		'instances[0]: enabled without a region'
+}
+
 c_restore_runtime_fields() {
 	# list --json objects (with minor, dev, state) are accepted as input
 	mkinst vm0 socket1 0 $((4 << 20)) 1 0
@@ -430,6 +442,7 @@ t "save, clear, restore reproduces the tree; restore is idempotent" c_restore_ro
 t "restore fixes, creates, dry-run, leaves extra instances" c_restore_fix
 t "restore rejects bad files and changes nothing" c_restore_bad
 t "restore accepts list --json objects" c_restore_runtime_fields
+t "restore of an instance without a region" c_restore_no_region
 t "restore without the module" c_restore_no_module
 
 echo "$passed passed, $failed failed"
