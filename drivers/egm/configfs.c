@@ -25,6 +25,9 @@
 
 #include "egm.h"
 
+/* uid and gid: (u32)-1 is the invalid id. */
+#define EGM_ID_MAX	(U32_MAX - 1ULL)
+
 /* The longest value any store accepts, excluding the newline. */
 #define EGM_WORD_MAX	24
 
@@ -76,6 +79,20 @@ const char *egm_state_name(const struct egm_instance *inst)
 /* Instances                                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Take the instance lock for a change of settings; refuse (and leave
+ * it unlocked) while the instance is enabled.
+ */
+static int egm_instance_lock_disabled(struct egm_instance *inst)
+{
+	mutex_lock(&inst->lock);
+	if (inst->enabled) {
+		mutex_unlock(&inst->lock);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static ssize_t egm_instance_region_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
@@ -108,15 +125,12 @@ static ssize_t egm_instance_region_store(struct config_item *item,
 			return -ENODEV;
 	}
 
-	mutex_lock(&inst->lock);
-	if (inst->enabled) {
-		ret = -EBUSY;
-	} else {
-		inst->region = region;
-		ret = count;
-	}
+	ret = egm_instance_lock_disabled(inst);
+	if (ret)
+		return ret;
+	inst->region = region;
 	mutex_unlock(&inst->lock);
-	return ret;
+	return count;
 }
 CONFIGFS_ATTR(egm_instance_, region);
 
@@ -133,15 +147,12 @@ static ssize_t egm_instance_store_u64(struct egm_instance *inst, u64 *field,
 	    !IS_ALIGNED(val, align))
 		return -EINVAL;
 
-	mutex_lock(&inst->lock);
-	if (inst->enabled) {
-		ret = -EBUSY;
-	} else {
-		*field = val;
-		ret = count;
-	}
+	ret = egm_instance_lock_disabled(inst);
+	if (ret)
+		return ret;
+	*field = val;
 	mutex_unlock(&inst->lock);
-	return ret;
+	return count;
 }
 
 static ssize_t egm_instance_show_u64(struct egm_instance *inst, u64 *field,
@@ -217,56 +228,20 @@ static ssize_t egm_instance_scrub_store(struct config_item *item,
 	else
 		return -EINVAL;
 
-	mutex_lock(&inst->lock);
-	if (inst->enabled) {
-		ret = -EBUSY;
-	} else {
-		inst->scrub_zero = zero;
-		ret = count;
-	}
+	ret = egm_instance_lock_disabled(inst);
+	if (ret)
+		return ret;
+	inst->scrub_zero = zero;
 	mutex_unlock(&inst->lock);
-	return ret;
+	return count;
 }
 CONFIGFS_ATTR(egm_instance_, scrub);
-
-/* uid and gid: 0 ... 4294967294; (u32)-1 is the invalid id. */
-static ssize_t egm_instance_store_id(struct egm_instance *inst, u32 *field,
-				     const char *page, size_t count)
-{
-	u64 val;
-	int ret;
-
-	if (egm_input_len(page, count) < 0 ||
-	    egm_parse_u64(page, count, false, &val) || val >= U32_MAX)
-		return -EINVAL;
-
-	mutex_lock(&inst->lock);
-	if (inst->enabled) {
-		ret = -EBUSY;
-	} else {
-		*field = val;
-		ret = count;
-	}
-	mutex_unlock(&inst->lock);
-	return ret;
-}
-
-static ssize_t egm_instance_show_id(struct egm_instance *inst, u32 *field,
-				    char *page)
-{
-	ssize_t ret;
-
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%u\n", *field);
-	mutex_unlock(&inst->lock);
-	return ret;
-}
 
 static ssize_t egm_instance_uid_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
 
-	return egm_instance_show_id(inst, &inst->uid, page);
+	return egm_instance_show_u64(inst, &inst->uid, page);
 }
 
 static ssize_t egm_instance_uid_store(struct config_item *item,
@@ -274,7 +249,8 @@ static ssize_t egm_instance_uid_store(struct config_item *item,
 {
 	struct egm_instance *inst = to_egm_instance(item);
 
-	return egm_instance_store_id(inst, &inst->uid, page, count);
+	return egm_instance_store_u64(inst, &inst->uid, page, count, false,
+				      EGM_ID_MAX, 1);
 }
 CONFIGFS_ATTR(egm_instance_, uid);
 
@@ -282,7 +258,7 @@ static ssize_t egm_instance_gid_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
 
-	return egm_instance_show_id(inst, &inst->gid, page);
+	return egm_instance_show_u64(inst, &inst->gid, page);
 }
 
 static ssize_t egm_instance_gid_store(struct config_item *item,
@@ -290,7 +266,8 @@ static ssize_t egm_instance_gid_store(struct config_item *item,
 {
 	struct egm_instance *inst = to_egm_instance(item);
 
-	return egm_instance_store_id(inst, &inst->gid, page, count);
+	return egm_instance_store_u64(inst, &inst->gid, page, count, false,
+				      EGM_ID_MAX, 1);
 }
 CONFIGFS_ATTR(egm_instance_, gid);
 
@@ -323,15 +300,12 @@ static ssize_t egm_instance_mode_store(struct config_item *item,
 	if (mode > 0777)
 		return -EINVAL;
 
-	mutex_lock(&inst->lock);
-	if (inst->enabled) {
-		ret = -EBUSY;
-	} else {
-		inst->mode = mode;
-		ret = count;
-	}
+	ret = egm_instance_lock_disabled(inst);
+	if (ret)
+		return ret;
+	inst->mode = mode;
 	mutex_unlock(&inst->lock);
-	return ret;
+	return count;
 }
 CONFIGFS_ATTR(egm_instance_, mode);
 

@@ -224,8 +224,8 @@ struct egm_instance {
 	u64 offset;
 	u64 size;
 	bool scrub_zero;
-	u32 uid;
-	u32 gid;
+	u64 uid;
+	u64 gid;
 	umode_t mode;
 	bool enabled;
 	u64 rsize;
