@@ -1,9 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 #
-# Smoke tests of the guest contract (DESIGN §8) that every suite relies on.
-# egm-boot: acpi param
-# (the line below is what check.sh reads)
+# Smoke tests of the guest contract (DESIGN §8) that every suite relies on,
+# in both boots. Each test checks one promise of tools/testing/README.md.
 # egm-boot: acpi param
 
 load /usr/lib/bats/bats-support/load

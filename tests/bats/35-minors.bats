@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# egm-boot: param
 # DESIGN §2 minors: an IDA bounded to max_instances, never the PXM; ENOSPC
 # when the range is exhausted; freed minors are reused; load-time bounds.
 # Reloads the module; teardown restores the default parameters.
@@ -88,6 +89,7 @@ teardown() {
 }
 
 @test "2. max_instances out of range (0, 1048577) → load fails with a log line" {
+	dmesg_mark
 	egm_rmmod
 	run insmod "$EGM_KO" max_instances=0
 	assert_failure

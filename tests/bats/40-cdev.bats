@@ -1,5 +1,4 @@
 #!/usr/bin/env bats
-# egm-boot: acpi param
 # DESIGN §3 sysfs and §4 the character device: devnode owner/mode, uevent,
 # exclusive open, mmap rules, read/write/lseek, isolation between instances.
 
@@ -241,8 +240,8 @@ huge_kernel() {
 }
 
 @test "4. data via mmap of one instance reads back via pread and is not visible in the neighbour" {
-	make_ready a socket1 0 2M
-	make_ready b socket1 2M 2M
+	make_ready_clean a socket1 0 2M
+	make_ready_clean b socket1 2M 2M
 	local da db
 	da=$(inst_dev a)
 	db=$(inst_dev b)
@@ -257,7 +256,7 @@ huge_kernel() {
 }
 
 @test "4. pwrite data reads back through mmap and read()" {
-	make_ready vm0 socket1 0 1M
+	make_ready_clean vm0 socket1 0 1M
 	local d
 	d=$(inst_dev vm0)
 	expect_out ok egm-io fill "$d" 0x1000 0x5000 addr:0x77 write
@@ -303,7 +302,7 @@ huge_kernel() {
 }
 
 @test "4. write through a MAP_SHARED mapping of an O_RDWR fd, then read-only mapping sees it" {
-	make_ready vm0 socket1 0 1M
+	make_ready_clean vm0 socket1 0 1M
 	local d
 	d=$(inst_dev vm0)
 	expect_out ok egm-io fill "$d" 0 1M 0xc3

@@ -26,10 +26,13 @@ teardown() {
 	expect_out ok egm-io fill "$(inst_dev vm0)" 0 4M addr:0x5ca1ab1e
 	disable_instance vm0
 	echo zero > "$EGM_INST/vm0/scrub"
-	set_scrub_delay 300000
+	# 2 chunks of 2 MiB, 2 s each (the delay is read when the scrub starts)
+	set_scrub_delay 2000000
 	enable_instance vm0
+	local st
+	st=$(inst_sys vm0)/state
 	expect_file "$EGM_INST/vm0/state" scrubbing
-	expect_file "$(inst_sys vm0)/state" scrubbing
+	expect_file "$st" scrubbing
 	set_scrub_delay 0
 	wait_state vm0 ready 30
 	expect_out ok egm-io check "$(inst_dev vm0)" 0 4M zero
@@ -39,11 +42,17 @@ teardown() {
 	make_ready vm0 socket1 0 4M
 	local d
 	d=$(inst_dev vm0)
-	expect_out ok egm-io fill "$d" 0 4M addr:0x7e4a47
-	expect_out ok egm-io check "$d" 0 4M addr:0x7e4a47 read
-	wait_state vm0 ready 30
-	expect_out ok egm-io check "$d" 0 4M zero
-	expect_out ok egm-io check "$d" 0 4M zero read
+	bg_start s egm-io session "$d"
+	bg_cmd s "open"; assert_equal "$output" ok
+	bg_cmd s "mmap 0 4M"; assert_equal "$output" ok
+	bg_cmd s "fill 0 4M addr:0x7e4a47"; assert_equal "$output" ok
+	bg_cmd s "rcheck 0 4M addr:0x7e4a47"; assert_equal "$output" ok
+	bg_stop s
+	run egm-io check "$d" 0 4M zero
+	assert_output ok
+	run egm-io check "$d" 0 4M zero read
+	assert_output ok
+	assert_equal "$(cat "$EGM_INST/vm0/state")" ready
 }
 
 @test "5. the last close starts a scrub (state scrubbing) and the next open waits for it" {
@@ -51,7 +60,7 @@ teardown() {
 	local d
 	d=$(inst_dev vm0)
 	run egm-io fill "$d" 0 4M 0xee
-	set_scrub_delay 300000
+	set_scrub_delay 2000000
 	expect_out count=4096 egm-io pwrite "$d" 0 4096 0xee
 	expect_file "$EGM_INST/vm0/state" scrubbing
 	set_scrub_delay 0
@@ -112,7 +121,7 @@ teardown() {
 }
 
 @test "5. scrub_progress is monotonic and reaches 100 (then ready)" {
-	set_scrub_delay 20000
+	set_scrub_delay 50000
 	create_instance vm0 socket1 0 256M
 	enable_instance vm0
 	local s p last=0 seen=() deadline
@@ -189,16 +198,11 @@ teardown() {
 
 @test "5. 100 hand-overs on a small instance: every tenant starts from zero" {
 	make_ready vm0 socket1 64M 64K
-	local d i
-	d=$(inst_dev vm0)
-	for i in $(seq 1 100); do
-		run egm-io check "$d" 0 64K zero
-		[[ $output == ok ]] || fail "hand-over $i: $output"
-		run egm-io fill "$d" 0 64K addr:$i
-		[[ $output == ok ]] || fail "fill $i: $output"
-	done
+	run egm-io cycle "$(inst_dev vm0)" 64K 100
+	assert_output ok
 	wait_state vm0 ready 30
-	expect_out ok egm-io check "$d" 0 64K zero
+	run egm-io check "$(inst_dev vm0)" 0 64K zero
+	assert_output ok
 	disable_instance vm0
 	rmdir "$EGM_INST/vm0"
 }

@@ -110,7 +110,7 @@ ok val=0x00"
 }
 
 @test "5. a fill over a retired block stops with SIGBUS at its first byte" {
-	make_ready s0 socket0 0 1M
+	make_ready_clean s0 socket0 0 1M
 	run egm-io fill "$(inst_dev s0)" 0 1M 0x11
 	assert_failure
 	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x10000 "
@@ -164,6 +164,7 @@ ok val=0x00"
 }
 
 @test "5. runtime retire: recorded as runtime, rounded down, idempotent, logged" {
+	dmesg_mark
 	EGM_RELOAD_IN_TEARDOWN=1
 	local r=$EGM_REG/socket0
 	echo 0x30100123 > "$r/retire"

@@ -132,6 +132,7 @@ revoke() {
 }
 
 @test "5. after revoke the module unloads and reloads clean; the region works again" {
+	dmesg_mark
 	make_ready vm0 socket1 0 1M
 	bg_start s egm-io session "$(inst_dev vm0)"
 	bg_cmd s "open"; assert_equal "$output" ok

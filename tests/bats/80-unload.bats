@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# egm-boot: acpi param
+# egm-boot: param
 # DESIGN §2: unloading is refused while instances exist; after cleanup the
 # module unloads and loads again clean.
 
@@ -55,6 +55,7 @@ teardown() {
 }
 
 @test "2. reload restores the regions and instances work again (3 cycles)" {
+	dmesg_mark
 	local i
 	for i in 1 2 3; do
 		egm_reload

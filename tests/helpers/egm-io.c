@@ -60,9 +60,10 @@ static const char *usage_text =
 "  read DEV OFF LEN / write DEV OFF LEN   the same through lseek+read/write\n"
 "  lseek-end DEV                    print size=N\n"
 "  fork-shared DEV OFF              child writes via the shared mapping\n"
+"  cycle DEV LEN N                  N tenants: open, check zero, fill, close\n"
 "  session DEV                      commands on stdin, one reply line each\n"
 "  stat PATH                        uid= gid= mode= type= rdev=\n"
-"  writefile PATH VALUE / readfile PATH\n"
+"  writefile [-e] PATH VALUE / readfile PATH   (-e: \\n \\t \\r \\0 escapes)\n"
 "PATTERN: zero, a byte (0x5a, 90), addr or addr:SEED (each 64-bit word holds\n"
 "its device offset XOR SEED).\n";
 
@@ -628,6 +629,77 @@ static int rw_loop(int fd, uint8_t *buf, uint64_t off, uint64_t len, bool wr,
 	return 0;
 }
 
+/* Check through pread; 0 ok, 1 mismatch, short count or errno. */
+static int read_check(struct ctx *c, uint64_t off, uint64_t len, const struct pattern *p)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	int64_t done = 0;
+	int r;
+
+	if (!buf)
+		return fail_errno(ENOMEM);
+	r = rw_loop(c->fd, buf, off, len, false, true, &done);
+	if (r) {
+		free(buf);
+		return fail_errno(-r);
+	}
+	if ((uint64_t)done != len) {
+		printf("short count=%" PRId64 "\n", done);
+		free(buf);
+		return 1;
+	}
+	r = !pattern_check(p, buf, off, len);
+	if (!r)
+		printf("ok\n");
+	free(buf);
+	return r;
+}
+
+/*
+ * cycle DEV LEN N: N tenants in a row. Each opens (waiting for the
+ * previous hand-over scrub), checks that [0, LEN) is zero, fills it with
+ * its own pattern, unmaps and closes.
+ */
+static int cmd_cycle(int argc, char **argv)
+{
+	struct pattern zero = { 0 };
+	uint64_t len, n, i;
+
+	if (argc < 4)
+		usage();
+	len = num_arg(argv[2]);
+	n = num_arg(argv[3]);
+	for (i = 1; i <= n; i++) {
+		struct ctx c = { .dev = argv[1] };
+		struct pattern p = { .addr = true, .seed = i << 48 };
+		int r = dev_open(&c, false, false);
+
+		if (!r)
+			r = dev_mmap(&c, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+		if (r) {
+			printf("tenant %" PRIu64 ": ", i);
+			return fail_errno(-r);
+		}
+		bus_install();
+		if (sigsetjmp(bus_jmp, 1)) {
+			printf("tenant %" PRIu64 ": ", i);
+			print_sigbus(&c);
+			return 1;
+		}
+		bus_armed = 1;
+		if (!pattern_check(&zero, c.map, 0, len)) {
+			printf("tenant %" PRIu64 " found data of tenant %" PRIu64 "\n", i, i - 1);
+			return 1;
+		}
+		pattern_fill(&p, c.map, 0, len);
+		bus_armed = 0;
+		dev_munmap(&c);
+		close(c.fd);
+	}
+	printf("ok\n");
+	return 0;
+}
+
 static int cmd_fill_check(int argc, char **argv, bool fill)
 {
 	struct ctx c = { .dev = argv[1] };
@@ -862,19 +934,56 @@ static int cmd_stat(int argc, char **argv)
 	return 0;
 }
 
+/* Interpret \n \t \r \0 \\ in @s in place; returns the new length. */
+static size_t unescape(char *s)
+{
+	char *o = s, *i = s;
+
+	for (; *i; i++) {
+		if (*i != '\\' || !i[1]) {
+			*o++ = *i;
+			continue;
+		}
+		switch (*++i) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'r': *o++ = '\r'; break;
+		case '0': *o++ = '\0'; break;
+		default: *o++ = *i; break;
+		}
+	}
+	return o - s;
+}
+
+/*
+ * writefile [-e] PATH VALUE: one write(2) of VALUE (with -e, after
+ * unescaping), so configfs sees it in a single store, unlike a shell's
+ * line-buffered printf.
+ */
 static int cmd_writefile(int argc, char **argv)
 {
+	bool esc = argc > 1 && !strcmp(argv[1], "-e");
 	size_t len;
+	ssize_t n;
 	int fd;
 
+	if (esc) {
+		argv++;
+		argc--;
+	}
 	if (argc < 3)
 		usage();
+	len = esc ? unescape(argv[2]) : strlen(argv[2]);
 	fd = open(argv[1], O_WRONLY);
 	if (fd < 0)
 		return fail_errno(errno);
-	len = strlen(argv[2]);
-	if (write(fd, argv[2], len) != (ssize_t)len)
+	n = write(fd, argv[2], len);
+	if (n < 0)
 		return fail_errno(errno);
+	if ((size_t)n != len) {
+		printf("short count=%zd\n", n);
+		return 1;
+	}
 	printf("ok\n");
 	return 0;
 }
@@ -900,8 +1009,8 @@ static int cmd_readfile(int argc, char **argv)
 /*
  * session DEV: one command a line on stdin, exactly one reply line each:
  *   open [rdonly] [nonblock] | close | mmap OFF LEN [ro] | munmap |
- *   fill OFF LEN PAT | check OFF LEN PAT | touch OFF | touch-write OFF |
- *   pread OFF LEN | info | exit
+ *   fill OFF LEN PAT | check OFF LEN PAT | rcheck OFF LEN PAT (pread) |
+ *   touch OFF | touch-write OFF | pread OFF LEN | info | exit
  */
 static int cmd_session(int argc, char **argv)
 {
@@ -952,6 +1061,10 @@ static int cmd_session(int argc, char **argv)
 			struct pattern p = pattern_arg(av[3]);
 
 			map_check(&c, num_arg(av[1]), num_arg(av[2]), &p);
+		} else if (!strcmp(av[0], "rcheck") && ac >= 4) {
+			struct pattern p = pattern_arg(av[3]);
+
+			read_check(&c, num_arg(av[1]), num_arg(av[2]), &p);
 		} else if (!strcmp(av[0], "touch") && ac >= 2) {
 			map_touch(&c, num_arg(av[1]), false);
 		} else if (!strcmp(av[0], "touch-write") && ac >= 2) {
@@ -1075,6 +1188,8 @@ int main(int argc, char **argv)
 		return cmd_lseek_end(argc, argv);
 	if (!strcmp(cmd, "fork-shared"))
 		return cmd_fork_shared(argc, argv);
+	if (!strcmp(cmd, "cycle"))
+		return cmd_cycle(argc, argv);
 	if (!strcmp(cmd, "session"))
 		return cmd_session(argc, argv);
 	if (!strcmp(cmd, "stat"))

@@ -22,9 +22,16 @@ EGM_RELOAD_IN_TEARDOWN=0
 
 # ---- small utilities ------------------------------------------------------
 
-# msleep-ish pause for polling loops (busybox sleep takes fractions).
+# A 50 ms pause for polling loops, without forking: read with a timeout on
+# a fifo nobody writes to.
 egm_nap() {
-	sleep 0.05 2>/dev/null || sleep 1
+	if [[ -z ${EGM_NAP_FD:-} ]]; then
+		local f=${BATS_TEST_TMPDIR:-/tmp}/.egm-nap.$$
+		mkfifo "$f" 2>/dev/null
+		exec {EGM_NAP_FD}<> "$f"
+		rm -f "$f"
+	fi
+	read -r -t 0.05 -u "$EGM_NAP_FD" _ || true
 }
 
 # Current time in milliseconds.
@@ -145,25 +152,29 @@ _expect_fail_msg() {
 # the attribute's value does not change.
 expect_errno() {
 	local want=$1 attr=$2 value=$3 before after
-	before=$(cat "$attr" 2>/dev/null)
+	fread before "$attr" 2>/dev/null || true
 	_expect_fail_msg "$want" 'echo "$value" > "$attr"' || return 1
-	after=$(cat "$attr" 2>/dev/null)
+	fread after "$attr" 2>/dev/null || true
 	if [[ $before != "$after" ]]; then
 		echo "$attr changed from '$before' to '$after' on a failed write of '$value'" >&2
 		return 1
 	fi
 }
 
-# expect_errno_raw ERRNO ATTR FORMAT: the same with `printf FORMAT` (no
-# newline added; FORMAT may hold \0, \t, \n escapes).
+# expect_errno_raw ERRNO ATTR VALUE: the same with VALUE written as is in
+# one write(2) (no newline added; \n \t \r \0 escapes are interpreted).
+# A shell printf would split "x\n\n" into one write per line.
 expect_errno_raw() {
-	local want=$1 attr=$2 fmt=$3 before after
-	before=$(cat "$attr" 2>/dev/null)
-	# shellcheck disable=SC2016
-	_expect_fail_msg "$want" 'printf "$fmt" > "$attr"' || return 1
-	after=$(cat "$attr" 2>/dev/null)
+	local want=$1 attr=$2 raw=$3 before after got
+	fread before "$attr" 2>/dev/null || true
+	got=$(egm-io writefile -e "$attr" "$raw") || true
+	if [[ $got != "errno=$want" ]]; then
+		printf 'write of %q to %s: want errno=%s, got %s\n' "$raw" "$attr" "$want" "$got" >&2
+		return 1
+	fi
+	fread after "$attr" 2>/dev/null || true
 	if [[ $before != "$after" ]]; then
-		echo "$attr changed from '$before' to '$after' on a failed write of '$fmt'" >&2
+		echo "$attr changed from '$before' to '$after' on a failed write of '$raw'" >&2
 		return 1
 	fi
 }
@@ -173,7 +184,7 @@ expect_errno_raw() {
 expect_value() {
 	local attr=$1 value=$2 want=$3 got
 	echo "$value" > "$attr" || { echo "write of '$value' to $attr failed" >&2; return 1; }
-	got=$(cat "$attr")
+	fread got "$attr"
 	if [[ $got != "$want" ]]; then
 		echo "$attr: wrote '$value', reads '$got', want '$want'" >&2
 		return 1
@@ -226,6 +237,18 @@ make_ready() {
 	wait_state "$1" ready 30
 }
 
+# make_ready_clean NAME REGION OFFSET SIZE [attr=value...]: an instance
+# that starts zeroed but keeps data across opens (scrubbed once on enable,
+# then re-enabled with scrub=none), for tests that check data written by
+# one process from another.
+make_ready_clean() {
+	make_ready "$@" || return 1
+	disable_instance "$1" || return 1
+	echo none > "$EGM_INST/$1/scrub" || return 1
+	enable_instance "$1" || return 1
+	wait_state "$1" ready 30
+}
+
 inst_minor() {
 	cat "$EGM_INST/$1/minor"
 }
@@ -244,7 +267,7 @@ wait_state() {
 	local name=$1 want=$2 timeout=${3:-30} deadline state
 	deadline=$((SECONDS + timeout))
 	while :; do
-		state=$(cat "$EGM_INST/$name/state" 2>/dev/null)
+		fread state "$EGM_INST/$name/state" 2>/dev/null || state=
 		[[ $state == "$want" ]] && return 0
 		if ((SECONDS >= deadline)); then
 			echo "wait_state $name: still '$state' after ${timeout}s, want '$want'" >&2
@@ -259,7 +282,7 @@ wait_file_value() {
 	local f=$1 want=$2 timeout=${3:-30} deadline v
 	deadline=$((SECONDS + timeout))
 	while :; do
-		v=$(cat "$f" 2>/dev/null)
+		fread v "$f" 2>/dev/null || v=
 		[[ $v == "$want" ]] && return 0
 		if ((SECONDS >= deadline)); then
 			echo "wait_file_value $f: '$v' after ${timeout}s, want '$want'" >&2
@@ -277,12 +300,15 @@ set_scrub_delay() {
 egm_cleanup() {
 	local d name
 	bg_stop_all
-	[[ -w $EGM_PARAMS/scrub_chunk_delay_us ]] && echo 0 > "$EGM_PARAMS/scrub_chunk_delay_us"
+	if [[ -w $EGM_PARAMS/scrub_chunk_delay_us ]]; then
+		echo 0 > "$EGM_PARAMS/scrub_chunk_delay_us"
+	fi
 	[[ -d $EGM_INST ]] || return 0
 	for d in "$EGM_INST"/*/; do
 		[[ -d $d ]] || continue
-		name=$(basename "$d")
-		echo 0 > "$d/enable" 2>/dev/null
+		name=${d%/}
+		name=${name##*/}
+		echo 0 > "$d/enable" 2>/dev/null || true
 		rmdir "$d" 2>/dev/null || echo "egm_cleanup: cannot remove instance $name" >&2
 	done
 }
@@ -318,7 +344,6 @@ egm_setup() {
 	egm_is_loaded || egm_insmod || return 1
 	egm_cleanup
 	EGM_RELOAD_IN_TEARDOWN=0
-	dmesg_mark
 }
 
 # Leave the module loaded with default parameters and no instances.
@@ -340,7 +365,14 @@ bg_start() {
 	rm -f "$dir/$name.in" "$dir/$name.out"
 	mkfifo "$dir/$name.in" || return 1
 	: > "$dir/$name.out"
-	"$@" < "$dir/$name.in" > "$dir/$name.out" 2>&1 3>&- &
+	# The child must not inherit the write ends of the other helpers'
+	# fifos, or they would never see EOF.
+	(
+		for fd in "${EGM_BG_FD[@]}" ${EGM_NAP_FD:+"$EGM_NAP_FD"}; do
+			exec {fd}>&-
+		done
+		exec "$@"
+	) < "$dir/$name.in" > "$dir/$name.out" 2>&1 3>&- &
 	EGM_BG_PID[$name]=$!
 	exec {fd}> "$dir/$name.in"
 	EGM_BG_FD[$name]=$fd
@@ -352,12 +384,16 @@ bg_out() {
 
 # bg_wait NAME REGEX [TIMEOUT_S]: wait until the output has a line matching.
 bg_wait() {
-	local name=$1 re=$2 timeout=${3:-20} deadline
+	local name=$1 re=$2 timeout=${3:-20} deadline lines l
 	deadline=$((SECONDS + timeout))
-	until grep -Eq -- "$re" "${BATS_TEST_TMPDIR:-/tmp}/$name.out"; do
+	while :; do
+		mapfile -t lines < "${BATS_TEST_TMPDIR:-/tmp}/$name.out"
+		for l in "${lines[@]}"; do
+			[[ $l =~ $re ]] && return 0
+		done
 		if ((SECONDS >= deadline)); then
 			echo "bg_wait $name: no line matching '$re' after ${timeout}s; output:" >&2
-			bg_out "$name" >&2
+			printf '%s\n' "${lines[@]}" >&2
 			return 1
 		fi
 		egm_nap
@@ -367,7 +403,7 @@ bg_wait() {
 # A child that exited stays a zombie until waited for: kill -0 is not enough.
 pid_running() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	{ read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
 	stat=${stat##*) }
 	[[ ${stat%% *} != Z ]]
 }
@@ -379,34 +415,42 @@ bg_alive() {
 # bg_cmd NAME LINE: send LINE to a `egm-io session` and set $output to its
 # one-line reply.
 bg_cmd() {
-	local name=$1 line=$2 f=${BATS_TEST_TMPDIR:-/tmp}/$1.out n deadline
-	n=$(wc -l < "$f")
+	local name=$1 line=$2 f=${BATS_TEST_TMPDIR:-/tmp}/$1.out n deadline lines
+	mapfile -t lines < "$f"
+	n=${#lines[@]}
 	echo "$line" >&"${EGM_BG_FD[$name]}" || return 1
 	deadline=$((SECONDS + 60))
-	while (($(wc -l < "$f") <= n)); do
+	while :; do
+		mapfile -t lines < "$f"
+		((${#lines[@]} > n)) && break
 		if ((SECONDS >= deadline)) || ! bg_alive "$name"; then
 			echo "bg_cmd $name: no reply to '$line'; output:" >&2
-			cat "$f" >&2
+			printf '%s\n' "${lines[@]}" >&2
 			return 1
 		fi
 		egm_nap
 	done
-	output=$(tail -n +$((n + 1)) "$f" | head -n 1)
+	output=${lines[n]}
 }
 
-# bg_stop NAME: close its stdin, wait for it (kill it by pid after 10 s).
+# bg_stop NAME: close its stdin, wait for it (kill it by pid after 5 s).
 bg_stop() {
-	local name=$1 pid fd i
+	local name=$1 pid fd deadline
 	pid=${EGM_BG_PID[$name]:-}
 	fd=${EGM_BG_FD[$name]:-}
-	[[ -n $fd ]] && exec {fd}>&-
+	if [[ -n $fd ]]; then
+		exec {fd}>&-
+	fi
 	if [[ -n $pid ]]; then
-		for ((i = 0; i < 200; i++)); do
-			pid_running "$pid" || break
+		deadline=$((SECONDS + 5))
+		while pid_running "$pid" && ((SECONDS < deadline)); do
 			egm_nap
 		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		if pid_running "$pid"; then
+			echo "bg_stop: $name (pid $pid) ignored EOF, killing it" >&2
+			kill "$pid" 2>/dev/null || true
+		fi
+		wait "$pid" 2>/dev/null || true
 	fi
 	unset "EGM_BG_PID[$name]" "EGM_BG_FD[$name]"
 }
