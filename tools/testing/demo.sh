@@ -35,13 +35,14 @@ run "ls $cfs $cfs/regions"
 run "cat $cfs/regions/socket0/{base,size,pxm,numa_node,source,free,retired_pages}"
 run "cat $cfs/regions/socket0/devices"
 
-step "create vm0: 16 MiB of socket0"
+step "create vm0: 16 MiB of socket0, kept across opens (scrub none)"
 run "mkdir $cfs/instances/vm0"
 run "echo socket0 > $cfs/instances/vm0/region"
 run "echo 16M > $cfs/instances/vm0/size"
+run "echo none > $cfs/instances/vm0/scrub"
 run "echo 1 > $cfs/instances/vm0/enable"
 
-step "create vm1: 64 MiB of socket1"
+step "create vm1: 64 MiB of socket1 (default scrub zero)"
 run "mkdir $cfs/instances/vm1"
 run "echo socket1 > $cfs/instances/vm1/region"
 run "echo 64M > $cfs/instances/vm1/size"
@@ -63,12 +64,17 @@ run "cat $cfs/instances/vm0/{minor,dev,state}"
 step "write and read back through /dev/egm0 (at 1 MiB)"
 run "printf 'hello egm' | dd of=/dev/egm0 bs=4096 seek=256 conv=notrunc status=none"
 run "dd if=/dev/egm0 bs=4096 skip=256 count=1 status=none | head -c 9; echo"
-got=$(dd if=/dev/egm0 bs=4096 skip=256 count=1 status=none | head -c 9)
+got=$(dd if=/dev/egm0 bs=4096 skip=256 count=1 status=none | head -c 9 | tr -d '\0')
 if [[ $got != "hello egm" ]]; then
 	echo "demo: round trip FAILED: read back '$got'" >&2
 	exit 1
 fi
 echo "round trip ok"
+
+step "vm1 scrubs after its last user: the next opener reads zeros"
+run "printf 'secret' | dd of=/dev/egm1 conv=notrunc status=none"
+wait_ready vm1
+run "dd if=/dev/egm1 bs=6 count=1 status=none | od -An -c"
 
 if [[ -x /usr/sbin/egmfs ]]; then
 	step "the same through egmfs"

@@ -34,7 +34,7 @@ egm_kernel_env() {
 # The guest machine, shared by every boot (DESIGN §8): -machine pc,
 # 4 GiB, 2 sockets of one vCPU, node 0 = 0-2 GiB, node 1 = 2-3 GiB and
 # 4-5 GiB (-machine pc maps RAM at 0-3 GiB and 4-5 GiB).
-# shellcheck disable=SC2034 # used by the scripts that source this file
+# shellcheck disable=SC2034,SC2054 # used by the scripts that source this; commas are QEMU syntax
 egm_qemu_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 4096
 	-smp 2,sockets=2,cores=1,threads=1
 	-object memory-backend-ram,id=mem0,size=2G
