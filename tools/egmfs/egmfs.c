@@ -104,8 +104,7 @@ static struct cmd_struct *find_cmd(const char *name)
 int cmd_help(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	struct cmd_struct *cmd;
-	char help[] = "--help";
-	char *args[] = { argv[1], help, NULL };
+	char *args[3] = { argv[1], (char *)"--help", NULL };
 
 	if (argc < 2 || !strcmp(argv[1], "help"))
 		return print_help(egmfs_usage);
