@@ -5,7 +5,8 @@
  *   egm-bench scrub REGION SIZE REPS
  *	Zeroing throughput of the driver's scrub against memset() through
  *	the mapping of the same instance: one thread, and the best of
- *	1, 2, 4 ... N threads. Prints a table with ratios.
+ *	1, 2, 4 ... N threads; plus the best of plain 8-byte stores (the
+ *	scrub's store width; see fill_thread). Prints a table with ratios.
  *   egm-bench map DEV SIZE REPS
  *	mmap + first touch of every page, munmap, and page-table growth
  *	of DEV (an egm instance or a device-dax node). Prints key=value.
@@ -139,18 +140,32 @@ static const char *instance_dev(void)
 struct fill {
 	char *p;
 	size_t len;
+	int u64;
 };
 
 static void *fill_thread(void *arg)
 {
 	struct fill *f = arg;
+	volatile unsigned long *q = (volatile unsigned long *)f->p;
+	size_t i;
 
-	memset(f->p, 0, f->len);
+	if (!f->u64) {
+		memset(f->p, 0, f->len);
+		return NULL;
+	}
+	/*
+	 * Plain 8-byte stores: the store width of the driver's scrub. Under
+	 * TCG, glibc's memset of large sizes is "rep stosb", which QEMU
+	 * emulates one byte per iteration, so memset alone would compare
+	 * the emulator's instructions rather than the scrub.
+	 */
+	for (i = 0; i < f->len / sizeof(*q); i++)
+		q[i] = 0;
 	return NULL;
 }
 
-/* memset @len bytes at @p with @nt threads; seconds. */
-static double timed_memset(char *p, size_t len, int nt)
+/* memset (or 8-byte stores) @len bytes at @p with @nt threads; seconds. */
+static double timed_fill(char *p, size_t len, int nt, int u64)
 {
 	pthread_t tid[MAX_THREADS];
 	struct fill f[MAX_THREADS];
@@ -162,6 +177,7 @@ static double timed_memset(char *p, size_t len, int nt)
 	for (i = 0; i < nt; i++) {
 		f[i].p = p + i * part;
 		f[i].len = i == nt - 1 ? len - i * part : part;
+		f[i].u64 = u64;
 		if (pthread_create(&tid[i], NULL, fill_thread, &f[i]))
 			die("pthread_create");
 	}
@@ -190,10 +206,10 @@ static size_t parse_size(const char *s)
 
 static int cmd_scrub(const char *region, const char *size_s, int reps)
 {
-	double t[MAX_REPS], gbs_drv, gbs_one, gbs_best = 0, gb;
+	double t[MAX_REPS], gbs_drv, gbs_one, gbs_best = 0, gbs_best64 = 0, gb;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t size = parse_size(size_s);
-	int i, nt, best_nt = 1, fd;
+	int i, nt, best_nt = 1, best_nt64 = 1, fd;
 	char *p;
 
 	gb = size / 1e9;
@@ -206,8 +222,9 @@ static int cmd_scrub(const char *region, const char *size_s, int reps)
 		fd = open(instance_dev(), O_RDWR);
 		if (fd < 0)
 			die("open: %s", strerror(errno));
-		close(fd);
+		/* the last close starts the scrub: time it from there */
 		t[i] = now();
+		close(fd);
 		wait_state("ready");
 		t[i] = now() - t[i];
 	}
@@ -226,17 +243,26 @@ static int cmd_scrub(const char *region, const char *size_s, int reps)
 	memset(p, 1, size);	/* fault everything in, untimed */
 
 	for (i = 0; i < reps; i++)
-		t[i] = timed_memset(p, size, 1);
+		t[i] = timed_fill(p, size, 1, 0);
 	gbs_one = gb / median(t, reps);
+	/* the best of 1..N includes the 1-thread run above */
+	gbs_best = gbs_one;
 	for (nt = 1; nt <= ncpu && nt <= MAX_THREADS; nt *= 2) {
-		double gbs;
+		double gbs, gbs64;
 
 		for (i = 0; i < reps; i++)
-			t[i] = timed_memset(p, size, nt);
+			t[i] = timed_fill(p, size, nt, 0);
 		gbs = gb / median(t, reps);
 		if (gbs > gbs_best) {
 			gbs_best = gbs;
 			best_nt = nt;
+		}
+		for (i = 0; i < reps; i++)
+			t[i] = timed_fill(p, size, nt, 1);
+		gbs64 = gb / median(t, reps);
+		if (gbs64 > gbs_best64) {
+			gbs_best64 = gbs64;
+			best_nt64 = nt;
 		}
 	}
 	munmap(p, size);
@@ -251,6 +277,8 @@ static int cmd_scrub(const char *region, const char *size_s, int reps)
 	       gbs_drv / gbs_one);
 	printf("memset, best of 1..%-3ld threads (%d) %10.3f %12.2f\n", ncpu,
 	       best_nt, gbs_best, gbs_drv / gbs_best);
+	printf("8-byte stores, best of 1..%-3ld (%d) %10.3f %12.2f\n", ncpu,
+	       best_nt64, gbs_best64, gbs_drv / gbs_best64);
 	return 0;
 }
 
