@@ -13,6 +13,14 @@
 #   make demo            boot the guest and provision as an admin would
 #   make shell           interactive guest shell, module loaded
 #   make harness-selftest  prove the harness fails when it must
+#   make bench           scrub and mapping benchmark in the bench guest;
+#                        KERNEL=6.12; tables in build/logs/bench-<kernel>.txt
+#   make check-qemu      boot a guest whose QEMU maps /dev/egmN (a real client)
+#   make install         DESTDIR=, PREFIX=/usr: egm.ko (depmod unless DESTDIR),
+#                        UAPI header, egmfs + man page, unit, udev rule,
+#                        modules-load entry
+#   make dkms-check      static packaging checks and a DKMS-style build
+#                        against installed headers (packaging/check.sh)
 #   make deps            install packages, fetch the guest kernel(s)
 #   make clean
 #
@@ -39,7 +47,7 @@ CHECKPATCH_FILES = $(wildcard drivers/egm/*.[ch]) include/uapi/linux/egm.h \
 		   $(wildcard tools/egmfs/*.[ch])
 
 .PHONY: all modules tools helpers egmfs check demo shell deps checkpatch \
-	harness-selftest clean
+	harness-selftest clean install install-module dkms-check check-qemu
 
 all: modules
 
@@ -78,6 +86,34 @@ checkpatch:
 
 harness-selftest:
 	tools/testing/selftest/run-selftest
+
+.PHONY: bench
+bench:
+	tools/testing/bench
+
+check-qemu:
+	tools/testing/check-qemu
+
+# make install [DESTDIR=] [PREFIX=/usr] [KDIR=]: the module goes to
+# /lib/modules/<krel>/updates/ (depmod runs only without DESTDIR).
+PREFIX ?= /usr
+INSTALL ?= install
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+install: install-module
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/include/linux
+	$(INSTALL) -m 0644 include/uapi/linux/egm.h $(DESTDIR)$(PREFIX)/include/linux/egm.h
+	$(MAKE) -C tools/egmfs install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C packaging install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+install-module: modules
+	@[ -n "$(KREL)" ] || { echo "egm: cannot tell the kernel release of KDIR=$(KDIR)" >&2; exit 1; }
+	$(INSTALL) -d $(DESTDIR)/lib/modules/$(KREL)/updates
+	$(INSTALL) -m 0644 drivers/egm/egm.ko $(DESTDIR)/lib/modules/$(KREL)/updates/egm.ko
+	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KREL)"; depmod -a $(KREL); fi
+
+dkms-check: egmfs
+	KDIR=$(KDIR) packaging/check.sh
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \

@@ -80,6 +80,16 @@ if [[ -x /usr/sbin/egmfs ]]; then
 	step "the same through egmfs"
 	run "egmfs list"
 	run "egmfs regions"
+
+	step "egmfs round trip: save, clear, restore (what egm.service does at boot)"
+	run "egmfs save /tmp/egm.json"
+	run "cat /tmp/egm.json"
+	run "egmfs clear"
+	run "egmfs list"
+	run "egmfs restore /tmp/egm.json"
+	wait_ready vm0
+	wait_ready vm1
+	run "egmfs list"
 fi
 
 step "tear down"

@@ -12,7 +12,7 @@ EGM_BUILD=${EGM_BUILD:-$EGM_SRC/build}
 export EGM_CACHE EGM_SRC EGM_BUILD
 
 # Supported guest kernels: name -> Debian suite that ships it.
-egm_known_kernels="6.1 6.12"
+egm_known_kernels="6.1 6.12 7.3"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
@@ -41,4 +41,16 @@ egm_qemu_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 4096
 	-object memory-backend-ram,id=mem1,size=2G
 	-numa node,nodeid=0,cpus=0,memdev=mem0
 	-numa node,nodeid=1,cpus=1,memdev=mem1
+	-nodefaults -no-user-config -display none -no-reboot)
+
+# The bench guest (`make bench`, DESIGN §8): the same machine with 2 vCPUs
+# per NUMA node, so the scrub and the multi-thread memset reference can run
+# in parallel on the region's node.
+# shellcheck disable=SC2034,SC2054 # used by run; commas are QEMU syntax
+egm_qemu_bench_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 4096
+	-smp 4,sockets=2,cores=2,threads=1
+	-object memory-backend-ram,id=mem0,size=2G
+	-object memory-backend-ram,id=mem1,size=2G
+	-numa node,nodeid=0,cpus=0-1,memdev=mem0
+	-numa node,nodeid=1,cpus=2-3,memdev=mem1
 	-nodefaults -no-user-config -display none -no-reboot)

@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# egm-boot: qemu
+# A real client: Debian's qemu-system-x86_64, inside the test guest, maps an
+# instance as its RAM (memory-backend-file on /dev/egmN, share=on,
+# prealloc=on) - as DESIGN §7 and the admin guide tell operators to run it.
+# Runs only in the qemu boot (`make check-qemu`), whose initramfs also holds
+# QEMU, its libraries and its TCG accelerator module, and egm-qmp.
+# QEMU writes with `-device loader` (placed in guest RAM at reset) and reads
+# with the monitor's `xp` over QMP.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+QMP=/tmp/qmp.sock
+QPID=/tmp/qemu.pid
+
+setup() {
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "no qemu-system-x86_64 in this guest (run make check-qemu)"
+	egm_setup
+	head -c 8192 /dev/urandom > /tmp/pattern
+}
+
+teardown() {
+	qemu_kill
+	egm_teardown
+}
+
+# qemu_start DEV: QEMU with 64 MiB of RAM from DEV; /tmp/pattern is loaded
+# at guest physical 1 MiB.
+qemu_start() {
+	rm -f "$QMP" "$QPID"
+	qemu-system-x86_64 -machine none,memory-backend=m0 -m 64M \
+		-object "memory-backend-file,id=m0,mem-path=$1,size=64M,share=on,prealloc=on,align=2M" \
+		-device loader,file=/tmp/pattern,addr=0x100000,force-raw=on \
+		-qmp "unix:$QMP,server=on,wait=off" -nodefaults -display none \
+		-daemonize -pidfile "$QPID"
+}
+
+qemu_pid() {
+	cat "$QPID"
+}
+
+# qmp_hmp COMMAND: a human monitor command over QMP; prints the reply line.
+qmp_hmp() {
+	egm-qmp "$QMP" "{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"$1\"}}"
+}
+
+# qemu_quit: QMP quit, then wait (30 s) until the process is gone.
+qemu_quit() {
+	local pid i
+	pid=$(qemu_pid)
+	egm-qmp "$QMP" '{"execute": "quit"}' || return 1
+	for ((i = 0; i < 600; i++)); do
+		pid_gone "$pid" && return 0
+		egm_nap
+	done
+	echo "QEMU $pid still running 30 s after quit" >&2
+	return 1
+}
+
+qemu_kill() {
+	local pid i
+	[[ -s $QPID ]] || return 0
+	pid=$(qemu_pid)
+	kill "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 200; i++)); do
+		pid_gone "$pid" && return 0
+		egm_nap
+	done
+	kill -9 "$pid" 2>/dev/null || true
+}
+
+# expect_mapped DEV: QEMU has DEV mapped shared and writable; sets $output
+# to the maps line.
+expect_mapped() {
+	local maps
+	maps=$(cat "/proc/$(qemu_pid)/maps") || return 1
+	output=$(grep -E "^[0-9a-f]+-[0-9a-f]+ rw-s [0-9a-f]+ .* $1\$" <<< "$maps") && return 0
+	echo "no rw-s mapping of $1 in QEMU $(qemu_pid):" >&2
+	grep -E ' /dev/' <<< "$maps" >&2
+	ls -l /dev/egm* >&2
+	return 1
+}
+
+# pid_gone PID: the process has exited (a zombie counts as gone: the
+# daemonized QEMU is reparented to /init).
+pid_gone() {
+	[[ ! -e /proc/$1/status ]] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# The first two 64-bit words of /tmp/pattern as xp prints them.
+pattern_words() {
+	od -An -tx8 -N16 /tmp/pattern | awk '{ printf "0x%s 0x%s", $1, $2 }'
+}
+
+@test "qemu: QEMU maps a scrub=none instance; its writes reach the device and survive it" {
+	make_ready vm0 socket1 0 64M scrub=none
+	local dev
+	dev=$(inst_dev vm0)
+
+	run qemu_start "$dev"
+	assert_success
+
+	# QEMU has the device mapped shared and writable, all 64 MiB
+	expect_mapped "$dev"
+	local start end
+	start=$((16#${output%%-*}))
+	end=${output#*-}
+	end=$((16#${end%% *}))
+	assert_equal "$((end - start))" "$((64 << 20))"
+
+	# what QEMU's loader wrote is in QEMU's RAM ...
+	run qmp_hmp "xp /2xg 0x100000"
+	assert_success
+	assert_output --partial "0000000000100000: $(pattern_words)"
+
+	# while QEMU holds the instance, nobody else can open it
+	run egm-io open "$dev"
+	assert_output errno=EBUSY
+
+	run qemu_quit
+	assert_success
+
+	# after QEMU is gone the data stays (scrub=none) and reads back intact
+	expect_file "$EGM_INST/vm0/state" ready
+	dd if="$dev" bs=4096 skip=256 count=2 status=none > /tmp/back
+	run cmp /tmp/back /tmp/pattern
+	assert_success
+}
+
+@test "qemu: with scrub=zero the data QEMU wrote is gone after it exits" {
+	make_ready vm1 socket1 64M 64M scrub=zero
+	local dev
+	dev=$(inst_dev vm1)
+
+	run qemu_start "$dev"
+	assert_success
+	expect_mapped "$dev"
+	run qmp_hmp "xp /2xg 0x100000"
+	assert_success
+	assert_output --partial "0000000000100000: $(pattern_words)"
+
+	# slow the scrub down so that "scrubbing" is observable
+	set_scrub_delay 100000
+	run qemu_quit
+	assert_success
+	wait_file_value "$EGM_INST/vm1/state" scrubbing 10
+	set_scrub_delay 0
+	wait_state vm1 ready 60
+
+	run egm-io check "$dev" 0x100000 8K zero read
+	assert_output ok
+	run egm-io check "$dev" 0 64M zero
+	assert_output ok
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bats
+# egm-boot: qemu
+# packaging/udev/70-egm.rules in the guest: `udevadm test` on an enabled
+# instance's device gives the link /dev/egm/<instance>. Runs in the qemu
+# boot (`make check-qemu`), whose initramfs also holds udevadm and the rule
+# when the host has udev installed.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load lib/egm
+
+setup() {
+	command -v udevadm >/dev/null ||
+		skip "no udevadm in this guest (install udev on the host, run make check-qemu)"
+	[[ -r /usr/lib/udev/rules.d/70-egm.rules ]] || skip "70-egm.rules not in this guest"
+	egm_setup
+}
+
+teardown() {
+	egm_teardown
+}
+
+@test "udev: 70-egm.rules links /dev/egm/<instance> (udevadm test)" {
+	make_ready vm0 socket1 0 8M scrub=none
+	run udevadm test --action=add "$(inst_sys vm0)"
+	assert_success
+	assert_output --partial "Reading rules file: /usr/lib/udev/rules.d/70-egm.rules"
+	assert_output --partial "EGM_INSTANCE=vm0"
+	assert_output --regexp "DEVLINKS=([^ ]* )?/dev/egm/vm0"
+}
