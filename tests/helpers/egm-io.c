@@ -30,6 +30,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -62,6 +63,7 @@ static const char *usage_text =
 "  fork-shared DEV OFF              child writes via the shared mapping\n"
 "  cycle DEV LEN N                  N tenants: open, check zero, fill, close\n"
 "  session DEV                      commands on stdin, one reply line each\n"
+"                                   (incl. mce early|late|default, sigwait SECS)\n"
 "  stat PATH                        uid= gid= mode= type= rdev=\n"
 "  writefile [-e] PATH VALUE / readfile PATH   (-e: \\n \\t \\r \\0 escapes)\n"
 "PATTERN: zero, a byte (0x5a, 90), addr or addr:SEED (each 64-bit word holds\n"
@@ -275,10 +277,30 @@ static volatile int bus_code;
 static void *volatile bus_addr;
 static volatile int bus_lsb;
 
+/*
+ * Asynchronous SIGBUS (the kernel's BUS_MCEERR_AO to an early-kill task),
+ * accepted once the session's `mce` command asked for it: recorded here
+ * for `sigwait`, no jump.
+ */
+static volatile sig_atomic_t async_ok;
+static volatile sig_atomic_t async_count;
+static volatile int async_code;
+static void *volatile async_addr;
+static volatile int async_lsb;
+
 static void bus_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
+	if (!bus_armed && async_ok) {
+		async_code = si->si_code;
+		async_addr = si->si_addr;
+#ifdef si_addr_lsb
+		async_lsb = si->si_addr_lsb;
+#endif
+		async_count++;
+		return;
+	}
 	if (!bus_armed)
 		_exit(99);
 	bus_code = si->si_code;
@@ -296,7 +318,8 @@ static void bus_install(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = bus_handler;
-	sa.sa_flags = SA_SIGINFO;
+	/* SA_RESTART: an asynchronous SIGBUS must not break the stdin read */
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 }
@@ -361,6 +384,55 @@ static void print_sigbus(const struct ctx *c)
 
 	printf("sigbus code=%s addr_off=0x%" PRIx64 " lsb=%d\n",
 	       bus_code_name(bus_code), a, bus_lsb);
+}
+
+/*
+ * session `mce early|late|default`: prctl(PR_MCE_KILL) as QEMU does for
+ * early (default: PR_MCE_KILL_CLEAR, i.e. vm.memory_failure_early_kill),
+ * and accept asynchronous SIGBUS from now on.
+ */
+static int mce_policy(const char *how)
+{
+	unsigned long pol;
+
+	if (!strcmp(how, "early"))
+		pol = PR_MCE_KILL_EARLY;
+	else if (!strcmp(how, "late"))
+		pol = PR_MCE_KILL_LATE;
+	else if (!strcmp(how, "default"))
+		pol = PR_MCE_KILL_DEFAULT;
+	else
+		return -EINVAL;
+	if (pol == PR_MCE_KILL_DEFAULT ?
+	    prctl(PR_MCE_KILL, PR_MCE_KILL_CLEAR, 0, 0, 0) :
+	    prctl(PR_MCE_KILL, PR_MCE_KILL_SET, pol, 0, 0))
+		return -errno;
+	async_ok = 1;
+	bus_install();
+	return 0;
+}
+
+/*
+ * session `sigwait SECS`: wait up to SECS for an asynchronous SIGBUS
+ * (counted since `mce`); print `sigbus code=NAME addr_off=0x.. lsb=N
+ * count=N` (the last one; addr_off relative to the session's mapping) or
+ * `nosignal`.
+ */
+static void async_wait(const struct ctx *c, uint64_t secs)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	uint64_t i;
+
+	for (i = 0; !async_count && i < secs * 100; i++)
+		nanosleep(&ts, NULL);
+	if (!async_count) {
+		printf("nosignal\n");
+		return;
+	}
+	printf("sigbus code=%s addr_off=0x%" PRIx64 " lsb=%d count=%d\n",
+	       bus_code_name(async_code),
+	       (uint64_t)(uintptr_t)async_addr - (uint64_t)(uintptr_t)c->map + c->map_off,
+	       async_lsb, (int)async_count);
 }
 
 static bool in_map(const struct ctx *c, uint64_t off, uint64_t len)
@@ -1010,7 +1082,8 @@ static int cmd_readfile(int argc, char **argv)
  * session DEV: one command a line on stdin, exactly one reply line each:
  *   open [rdonly] [nonblock] | close | mmap OFF LEN [ro] | munmap |
  *   fill OFF LEN PAT | check OFF LEN PAT | rcheck OFF LEN PAT (pread) |
- *   touch OFF | touch-write OFF | pread OFF LEN | info | exit
+ *   touch OFF | touch-write OFF | pread OFF LEN | info |
+ *   mce early|late|default | sigwait SECS | pid | exit
  */
 static int cmd_session(int argc, char **argv)
 {
@@ -1082,6 +1155,16 @@ static int cmd_session(int argc, char **argv)
 			free(buf);
 		} else if (!strcmp(av[0], "info")) {
 			do_info(c.fd, sizeof(struct egm_info), true);
+		} else if (!strcmp(av[0], "mce") && ac >= 2) {
+			r = mce_policy(av[1]);
+			if (r)
+				fail_errno(-r);
+			else
+				printf("ok\n");
+		} else if (!strcmp(av[0], "sigwait") && ac >= 2) {
+			async_wait(&c, num_arg(av[1]));
+		} else if (!strcmp(av[0], "pid")) {
+			printf("pid=%d\n", (int)getpid());
 		} else if (!strcmp(av[0], "exit")) {
 			printf("bye\n");
 			break;
