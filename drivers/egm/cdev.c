@@ -51,7 +51,7 @@ u32 egm_info_flags(const struct egm_instance *inst)
 		flags |= EGM_INFO_HUGE_PMD;
 	if (EGM_HUGE_PUD)
 		flags |= EGM_INFO_HUGE_PUD;
-	if (EGM_MEMORY_FAILURE)
+	if (egm_poison_active(inst->region))
 		flags |= EGM_INFO_MEMORY_FAILURE;
 	return flags;
 }
@@ -339,6 +339,20 @@ static int egm_mmap(struct file *file, struct vm_area_struct *vma)
 
 #if EGM_HUGE
 /*
+ * The largest page size a mapping of @len bytes can use: the instance's
+ * pagesize, or PMD_SIZE for a mapping shorter than a PUD.
+ */
+static unsigned long egm_map_align(const struct egm_instance *inst,
+				   unsigned long len)
+{
+	unsigned long align = egm_pagesize(inst);
+
+	if (align == PUD_SIZE && len < PUD_SIZE && EGM_HUGE_PMD)
+		align = PMD_SIZE;
+	return len < align ? PAGE_SIZE : align;
+}
+
+/*
  * Without a hint, place the mapping so that its physical address and
  * its virtual address agree modulo the largest usable page size.
  */
@@ -349,10 +363,10 @@ static unsigned long egm_get_unmapped_area(struct file *file,
 					   unsigned long flags)
 {
 	struct egm_instance *inst = file->private_data;
-	unsigned long align = egm_pagesize(inst), padded, want;
+	unsigned long align = egm_map_align(inst, len), padded, want;
 	phys_addr_t phys;
 
-	if (addr || (flags & MAP_FIXED) || align == PAGE_SIZE || len < align ||
+	if (addr || (flags & MAP_FIXED) || align == PAGE_SIZE ||
 	    check_add_overflow(len, align, &padded))
 		goto fallback;
 

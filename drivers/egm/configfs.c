@@ -41,8 +41,9 @@ static ssize_t egm_input_len(const char *page, size_t count)
 
 	if (len && page[len - 1] == '\n')
 		len--;
+	/* ASCII whitespace only: the kernel's isspace() also takes 0xa0 */
 	for (i = 0; i < len; i++)
-		if (!page[i] || isspace(page[i]))
+		if (!page[i] || (isascii(page[i]) && isspace(page[i])))
 			return -EINVAL;
 	return len;
 }
@@ -688,13 +689,13 @@ static struct config_group egm_regions_group;
 
 static ssize_t egm_root_features_show(struct config_item *item, char *page)
 {
-	static const struct {
+	const struct {
 		const char *name;
 		bool present;
 	} features[] = {	/* sorted */
 		{ "huge-pmd", EGM_HUGE_PMD },
 		{ "huge-pud", EGM_HUGE_PUD },
-		{ "memory-failure", EGM_MEMORY_FAILURE },
+		{ "memory-failure", egm_poison_everywhere() },
 		{ "retire", true },
 		{ "scrub", true },
 	};

@@ -293,6 +293,8 @@ unsigned int egm_scrub_progress(struct egm_instance *inst);
 /* retire.c */
 void egm_retired_load_table(struct egm_region *region);
 int egm_poison_init(struct egm_region *region);
+bool egm_poison_active(const struct egm_region *region);
+bool egm_poison_everywhere(void);
 void egm_poison_exit(struct egm_region *region);
 int egm_retire(struct egm_region *region, phys_addr_t phys,
 	       enum egm_retire_source src);

@@ -393,6 +393,28 @@ static void egm_poison_unregister(struct egm_region *region)
 }
 #endif
 
+/* Does the kernel report memory errors in @region to us? */
+bool egm_poison_active(const struct egm_region *region)
+{
+	return region->poisoned;
+}
+
+/*
+ * The memory-failure feature: built in, and every region registered (the
+ * region list is fixed while the module is loaded).
+ */
+bool egm_poison_everywhere(void)
+{
+	struct egm_region *region;
+
+	if (!EGM_MEMORY_FAILURE)
+		return false;
+	list_for_each_entry(region, &egm_regions, node)
+		if (!egm_poison_active(region))
+			return false;
+	return true;
+}
+
 int egm_poison_init(struct egm_region *region)
 {
 	unsigned long nbits = egm_block(region->base + region->size - 1) -
