@@ -11,6 +11,7 @@
  * suffix (powers of 1024). See tests/helpers/README for the commands.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -51,7 +52,8 @@ static const char *usage_text =
 "  mmap DEV OFF LEN [shared|private|ro|ro-write]\n"
 "  fill DEV OFF LEN PATTERN [mmap|write]\n"
 "  check DEV OFF LEN PATTERN [mmap|read]\n"
-"  touch DEV OFF [OFF...]           read one byte per offset via mmap\n"
+"  touch DEV [map=LEN] OFF [OFF...] read one byte per offset via mmap\n"
+"                                   (map=LEN: one mapping of [0, LEN) for all)\n"
 "  touch-write DEV OFF [OFF...]     write one byte per offset via mmap\n"
 "  hold DEV OFF LEN                 mmap, close fd, print mapped, wait for EOF\n"
 "  openhold DEV [nonblock] [rdonly] open, print opened, wait for EOF\n"
@@ -60,12 +62,14 @@ static const char *usage_text =
 "  pwrite DEV OFF LEN [PATTERN]     print count=N\n"
 "  read DEV OFF LEN / write DEV OFF LEN   the same through lseek+read/write\n"
 "  lseek-end DEV                    print size=N\n"
-"  fork-shared DEV OFF              child writes via the shared mapping\n"
+"  fork-shared DEV OFF [LEN]        child writes via the shared mapping\n"
+"  maptest DEV CASE LEN             aligned|skewed|offset|munmap|mremap|boundary\n"
 "  cycle DEV LEN N                  N tenants: open, check zero, fill, close\n"
 "  session DEV                      commands on stdin, one reply line each\n"
 "                                   (incl. mce early|late|default, sigwait SECS)\n"
 "  stat PATH                        uid= gid= mode= type= rdev=\n"
-"  writefile [-e] PATH VALUE / readfile PATH   (-e: \\n \\t \\r \\0 escapes)\n"
+"  writefile [-e] PATH VALUE / readfile PATH   (-e: \\n \\t \\r \\0 \\xHH escapes)\n"
+"  corpus                           hostile writes from stdin: PATH WATCH ERRNO VALUE\n"
 "PATTERN: zero, a byte (0x5a, 90), addr or addr:SEED (each 64-bit word holds\n"
 "its device offset XOR SEED).\n";
 
@@ -834,20 +838,36 @@ static int cmd_touch(int argc, char **argv, bool wr)
 	uint64_t pg = sysconf(_SC_PAGESIZE);
 	int i, ret = 0;
 
+	uint64_t whole = 0;
+
+	if (argc > 2 && !strncmp(argv[2], "map=", 4)) {
+		whole = num_arg(argv[2] + 4);
+		argv++;
+		argc--;
+	}
 	if (argc < 3)
 		usage();
 	if (open_or_report(&c, false, false))
 		return 1;
+	/* map=LEN: one hint-less mapping of [0, LEN) for every offset */
+	if (whole) {
+		int r = dev_mmap(&c, 0, whole, PROT_READ | PROT_WRITE, MAP_SHARED);
+
+		if (r)
+			return fail_errno(-r);
+	}
 	for (i = 2; i < argc; i++) {
 		uint64_t off = num_arg(argv[i]);
-		int r = dev_mmap(&c, off & ~(pg - 1), pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+		int r = whole ? 0 : dev_mmap(&c, off & ~(pg - 1), pg,
+					     PROT_READ | PROT_WRITE, MAP_SHARED);
 
 		if (r) {
 			ret |= fail_errno(-r);
 			continue;
 		}
 		ret |= map_touch(&c, off, wr);
-		dev_munmap(&c);
+		if (!whole)
+			dev_munmap(&c);
 	}
 	return ret;
 }
@@ -948,31 +968,55 @@ static int cmd_lseek_end(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * fork-shared DEV OFF [LEN]: map LEN (default one page) at OFF, fork;
+ * the child writes a word at the start, astride every 2 MiB boundary
+ * and at the end, and runs an ioctl on the inherited fd; the parent must
+ * see every word.
+ */
+static uint64_t fork_word(uint64_t i)
+{
+	return 0x600dc0de00000000ULL | i;
+}
+
 static int cmd_fork_shared(int argc, char **argv)
 {
 	struct ctx c = { .dev = argv[1] };
-	uint64_t pg = sysconf(_SC_PAGESIZE), off;
-	volatile uint64_t *w;
+	const uint64_t m2 = 2ULL << 20;
+	uint64_t pg = sysconf(_SC_PAGESIZE), off, len, i, n, x;
+	uint64_t spots[64];
 	pid_t pid;
 	int st, r;
 
 	if (argc < 3)
 		usage();
 	off = num_arg(argv[2]);
+	len = argc > 3 ? num_arg(argv[3]) : pg;
+	if (len < 16)
+		usage();
+	n = 0;
+	spots[n++] = 0;
+	for (x = m2 - (off & (m2 - 1)); x + 4 < len && n < 63; x += m2)
+		spots[n++] = x - 4;	/* 8 bytes astride the boundary */
+	spots[n++] = len - 8;
 	if (open_or_report(&c, false, false))
 		return 1;
-	r = dev_mmap(&c, off, pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+	r = dev_mmap(&c, off, len, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (r)
 		return fail_errno(-r);
-	w = (volatile uint64_t *)c.map;
-	*w = 0x1111111111111111ULL;
+	for (i = 0; i < n; i++)
+		memset(c.map + spots[i], 0x11, 8);
 	pid = fork();
 	if (pid < 0)
 		return fail_errno(errno);
 	if (!pid) {
 		union { struct egm_info i; uint8_t raw[64]; } u = { .i.argsz = sizeof(u.i) };
 
-		*w = 0x600dc0de600dc0deULL;
+		for (i = 0; i < n; i++) {
+			uint64_t w = fork_word(i);
+
+			memcpy(c.map + spots[i], &w, 8);
+		}
 		/* the fd is the same open: the ioctl works in the child */
 		_exit(ioctl(c.fd, EGM_IOCTL_INFO, &u) ? 3 : 0);
 	}
@@ -982,12 +1026,349 @@ static int cmd_fork_shared(int argc, char **argv)
 		printf("child failed status=0x%x\n", st);
 		return 1;
 	}
-	if (*w != 0x600dc0de600dc0deULL) {
-		printf("mismatch got=0x%" PRIx64 "\n", (uint64_t)*w);
-		return 1;
+	for (i = 0; i < n; i++) {
+		uint64_t w;
+
+		memcpy(&w, c.map + spots[i], 8);
+		if (w != fork_word(i)) {
+			printf("mismatch off=0x%" PRIx64 " got=0x%" PRIx64 "\n",
+			       off + spots[i], w);
+			return 1;
+		}
 	}
+	printf("words=%" PRIu64 "\n", n);
 	printf("ok\n");
 	return 0;
+}
+
+/* ---- mapping scenarios: maptest DEV CASE LEN -------------------------- */
+
+static sigjmp_buf probe_jmp;
+static volatile int probe_sig;
+
+static void probe_handler(int sig)
+{
+	probe_sig = sig;
+	siglongjmp(probe_jmp, 1);
+}
+
+/*
+ * Read one byte at @p. Returns 0 and stores it, or the signal
+ * (SIGSEGV for an unmapped address, SIGBUS for a refused page).
+ */
+static int probe_read(const volatile uint8_t *p, uint8_t *val)
+{
+	struct sigaction sa, old_segv, old_bus;
+	int r = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = probe_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	if (sigsetjmp(probe_jmp, 1))
+		r = probe_sig;
+	else
+		*val = *p;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return r;
+}
+
+/* PageTables from /proc/meminfo, in kB, after folding per-CPU counters. */
+static int64_t pagetables_kb(void)
+{
+	char line[256];
+	int64_t kb = -1;
+	FILE *f;
+	int fd;
+
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			kb = -1;
+		close(fd);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PageTables: %" SCNd64, &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Check [off, off + len) of the device through pread, quietly. */
+static bool pread_matches(int fd, uint64_t off, uint64_t len, const struct pattern *p)
+{
+	uint8_t *buf = malloc(len);
+	bool good;
+
+	if (!buf || pread(fd, buf, len, (off_t)off) != (ssize_t)len) {
+		printf("pread failed off=0x%" PRIx64 "\n", off);
+		free(buf);
+		return false;
+	}
+	good = pattern_check(p, buf, off, len);
+	free(buf);
+	return good;
+}
+
+/* Fill or check through a mapping of device offset @moff at @map. */
+static bool map_apply(uint8_t *map, uint64_t moff, uint64_t off, uint64_t len,
+		      const struct pattern *p, bool fill)
+{
+	if (fill) {
+		pattern_fill(p, map + (off - moff), off, len);
+		return true;
+	}
+	return pattern_check(p, map + (off - moff), off, len);
+}
+
+/* Expect an unmapped address; print what was found otherwise. */
+static bool expect_unmapped(const uint8_t *p, const char *what)
+{
+	uint8_t v;
+	int sig = probe_read(p, &v);
+
+	if (sig == SIGSEGV)
+		return true;
+	printf("%s: want SIGSEGV, got %s\n", what, sig ? "SIGBUS" : "a value");
+	return false;
+}
+
+/*
+ * A hint-less mapping of @len at @off, placed by the driver's
+ * get_unmapped_area (virtual and physical address congruent).
+ */
+static uint8_t *map_dev(int fd, uint64_t off, uint64_t len, void *at)
+{
+	void *p = mmap(at, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | (at ? MAP_FIXED : 0), fd, (off_t)off);
+
+	if (p == MAP_FAILED) {
+		printf("mmap errno=%s\n", errname(errno));
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * aligned: a hint-less mapping, filled through the mapping, read back by
+ * pread; prints the page-table growth (pt_kb=) and the address modulo
+ * 2 MiB (addr_mod_2m=, 0 when the instance starts 2 MiB aligned).
+ * skewed: the same at an address one page off the physical congruence,
+ * so that every fault must fall back to base pages.
+ * offset: a hint-less mapping starting one page into the instance.
+ */
+static int maptest_fill(int fd, const char *mode, uint64_t len)
+{
+	uint64_t pg = sysconf(_SC_PAGESIZE), off = 0;
+	struct pattern p = { .addr = true, .seed = 0x5eed0001 };
+	uint8_t *map, *at = NULL;
+	int64_t pt0, pt1;
+
+	if (!strcmp(mode, "skewed")) {
+		/* reserve a congruent range one page longer, shift by a page */
+		at = map_dev(fd, 0, len + pg, NULL);
+		if (!at)
+			return 1;
+		munmap(at, len + pg);
+		at += pg;
+	} else if (!strcmp(mode, "offset")) {
+		off = pg;
+		len -= 2 * pg;
+	}
+	map = map_dev(fd, off, len, at);
+	if (!map)
+		return 1;
+	pt0 = pagetables_kb();
+	pattern_fill(&p, map, off, len);
+	pt1 = pagetables_kb();
+	printf("pt_kb=%" PRId64 "\n", pt1 - pt0);
+	printf("addr_mod_2m=0x%" PRIx64 "\n", (uint64_t)((uintptr_t)map & ((2UL << 20) - 1)));
+	if (!pattern_check(&p, map, off, len) || !pread_matches(fd, off, len, &p))
+		return 1;
+	munmap(map, len);
+	printf("ok\n");
+	return 0;
+}
+
+/*
+ * munmap: fill LEN (>= 8 MiB), unmap one page inside the second 2 MiB
+ * block and the whole [4 MiB, 6 MiB); the holes fault with SIGSEGV, the
+ * rest keeps its data, pread still sees everything (unmapping loses no
+ * data), and the pieces around the holes take new writes.
+ */
+static int maptest_munmap(int fd, uint64_t len)
+{
+	const uint64_t m2 = 2ULL << 20, pg = sysconf(_SC_PAGESIZE);
+	struct pattern p = { .addr = true, .seed = 0x5eed0002 };
+	struct pattern q = { .addr = true, .seed = 0x5eed0003 };
+	uint64_t hole = m2 + 3 * pg;
+	uint8_t *map;
+
+	if (len < 4 * m2)
+		usage();
+	map = map_dev(fd, 0, len, NULL);
+	if (!map)
+		return 1;
+	pattern_fill(&p, map, 0, len);
+	if (munmap(map + hole, pg) || munmap(map + 2 * m2, m2))
+		return fail_errno(errno);
+	if (!expect_unmapped(map + hole, "page hole") ||
+	    !expect_unmapped(map + 2 * m2 + m2 / 2, "2 MiB hole"))
+		return 1;
+	if (!pattern_check(&p, map, 0, hole) ||
+	    !pattern_check(&p, map + hole + pg, hole + pg, 2 * m2 - hole - pg) ||
+	    !pattern_check(&p, map + 3 * m2, 3 * m2, len - 3 * m2))
+		return 1;
+	if (!pread_matches(fd, 0, len, &p))
+		return 1;
+	/* new data around the holes, refaulted at whatever size fits now */
+	pattern_fill(&q, map + hole - pg, hole - pg, pg);
+	pattern_fill(&q, map + hole + pg, hole + pg, pg);
+	pattern_fill(&q, map + 3 * m2, 3 * m2, pg);
+	if (!pread_matches(fd, hole - pg, pg, &q) ||
+	    !pread_matches(fd, hole + pg, pg, &q) ||
+	    !pread_matches(fd, 3 * m2, pg, &q) ||
+	    !pread_matches(fd, hole, pg, &p))
+		return 1;
+	munmap(map, hole);
+	munmap(map + hole + pg, 2 * m2 - hole - pg);
+	munmap(map + 3 * m2, len - 3 * m2);
+	printf("ok\n");
+	return 0;
+}
+
+/*
+ * mremap: growing is refused (VM_DONTEXPAND, errno printed as grow=);
+ * shrinking to LEN/2 cuts off the rest; moving to a congruent and then
+ * to a skewed address keeps the data, the old range faults with SIGSEGV
+ * and writes through the moved mapping reach the device.
+ */
+static int maptest_mremap(int fd, uint64_t len)
+{
+	const uint64_t pg = sysconf(_SC_PAGESIZE), half = len / 2;
+	struct pattern p = { .addr = true, .seed = 0x5eed0004 };
+	struct pattern q = { .addr = true, .seed = 0x5eed0005 };
+	uint8_t *map, *dst, *skew;
+	void *r;
+
+	map = map_dev(fd, 0, len, NULL);
+	if (!map)
+		return 1;
+	pattern_fill(&p, map, 0, len);
+	r = mremap(map, len, len + pg, MREMAP_MAYMOVE);
+	printf("grow=%s\n", r == MAP_FAILED ? errname(errno) : "ok");
+	if (r != MAP_FAILED)
+		return 1;
+	if (mremap(map, len, half, 0) != map)
+		return fail_errno(errno);
+	if (!expect_unmapped(map + half, "shrunk tail") ||
+	    !pattern_check(&p, map, 0, half))
+		return 1;
+	/* a congruent destination: where the driver would place it */
+	dst = map_dev(fd, 0, half, NULL);
+	if (!dst)
+		return 1;
+	munmap(dst, half);
+	r = mremap(map, half, half, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (r == MAP_FAILED)
+		return fail_errno(errno);
+	if (!expect_unmapped(map, "moved-from range") ||
+	    !pattern_check(&p, dst, 0, half))
+		return 1;
+	/* a skewed destination: one page off, so no huge entry fits */
+	skew = map_dev(fd, 0, half + pg, NULL);
+	if (!skew)
+		return 1;
+	munmap(skew, half + pg);
+	skew += pg;
+	r = mremap(dst, half, half, MREMAP_MAYMOVE | MREMAP_FIXED, skew);
+	if (r == MAP_FAILED)
+		return fail_errno(errno);
+	if (!pattern_check(&p, skew, 0, half))
+		return 1;
+	pattern_fill(&q, skew, 0, half);
+	if (!pread_matches(fd, 0, half, &q) || !pread_matches(fd, half, len - half, &p))
+		return 1;
+	munmap(skew, half);
+	printf("ok\n");
+	return 0;
+}
+
+/*
+ * boundary: data crossing every 2 MiB boundary (and 1 GiB, if LEN
+ * reaches it) written one way and read back the other: pwrite then a
+ * mapping, a mapping then pread, and one mapping then a second one.
+ */
+static int maptest_boundary(int fd, uint64_t len)
+{
+	const uint64_t m2 = 2ULL << 20, span = 64 << 10;
+	struct pattern p = { .addr = true, .seed = 0x5eed0006 };
+	struct pattern q = { .addr = true, .seed = 0x5eed0007 };
+	uint8_t *a, *b, *buf;
+	uint64_t x;
+	int n = 0;
+
+	buf = malloc(span);
+	a = map_dev(fd, 0, len, NULL);
+	b = a ? map_dev(fd, 0, len, NULL) : NULL;
+	if (!buf || !b)
+		return 1;
+	for (x = m2; x < len; x += m2, n++) {
+		uint64_t off = x - span / 2;
+		struct pattern *w = n & 1 ? &q : &p;
+
+		if (n & 1) {
+			/* through mapping a, seen by pread and mapping b */
+			map_apply(a, 0, off, span, w, true);
+			if (!pread_matches(fd, off, span, w) ||
+			    !map_apply(b, 0, off, span, w, false))
+				return 1;
+		} else {
+			/* through pwrite, seen by both mappings */
+			pattern_fill(w, buf, off, span);
+			if (pwrite(fd, buf, span, (off_t)off) != (ssize_t)span)
+				return fail_errno(errno);
+			if (!map_apply(a, 0, off, span, w, false) ||
+			    !map_apply(b, 0, off, span, w, false))
+				return 1;
+		}
+	}
+	printf("boundaries=%d\n", n);
+	munmap(a, len);
+	munmap(b, len);
+	free(buf);
+	printf("ok\n");
+	return 0;
+}
+
+static int cmd_maptest(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+	const char *what;
+	uint64_t len;
+
+	if (argc < 4)
+		usage();
+	what = argv[2];
+	len = num_arg(argv[3]);
+	if (open_or_report(&c, false, false))
+		return 1;
+	if (!strcmp(what, "aligned") || !strcmp(what, "skewed") ||
+	    !strcmp(what, "offset"))
+		return maptest_fill(c.fd, what, len);
+	if (!strcmp(what, "munmap"))
+		return maptest_munmap(c.fd, len);
+	if (!strcmp(what, "mremap"))
+		return maptest_mremap(c.fd, len);
+	if (!strcmp(what, "boundary"))
+		return maptest_boundary(c.fd, len);
+	usage();
+	return 2;
 }
 
 static int cmd_stat(int argc, char **argv)
@@ -1006,7 +1387,7 @@ static int cmd_stat(int argc, char **argv)
 	return 0;
 }
 
-/* Interpret \n \t \r \0 \\ in @s in place; returns the new length. */
+/* Interpret \n \t \r \0 \xHH \\ in @s in place; returns the new length. */
 static size_t unescape(char *s)
 {
 	char *o = s, *i = s;
@@ -1021,6 +1402,16 @@ static size_t unescape(char *s)
 		case 't': *o++ = '\t'; break;
 		case 'r': *o++ = '\r'; break;
 		case '0': *o++ = '\0'; break;
+		case 'x':
+			if (isxdigit((unsigned char)i[1]) && isxdigit((unsigned char)i[2])) {
+				char hex[3] = { i[1], i[2], 0 };
+
+				*o++ = (char)strtoul(hex, NULL, 16);
+				i += 2;
+				break;
+			}
+			*o++ = *i;
+			break;
 		default: *o++ = *i; break;
 		}
 	}
@@ -1058,6 +1449,104 @@ static int cmd_writefile(int argc, char **argv)
 	}
 	printf("ok\n");
 	return 0;
+}
+
+/* Read a whole (small) file into @buf, NUL terminated; -errno or length. */
+static ssize_t slurp(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return n;
+}
+
+static int errno_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (!strcmp(errnames[i].name, name))
+			return errnames[i].err;
+	return -1;
+}
+
+/*
+ * corpus: hostile inputs from stdin, one a line:
+ *   PATH <TAB> WATCH <TAB> ERRNO <TAB> VALUE
+ * VALUE is written in one write(2) after unescaping (see writefile -e),
+ * or is `@rep(C,N)`: the character C N times. The write must fail with
+ * ERRNO and WATCH (the attribute itself, or the file that shows a
+ * write-only attribute's effect) must read the same before and after.
+ * Prints one line per input that was not rejected as documented, then
+ * `tried=N documented=N`.
+ */
+static int cmd_corpus(int argc, char **argv)
+{
+	static char line[16384], before[8192], after[8192], val[16384];
+	unsigned long tried = 0, good = 0;
+
+	(void)argc;
+	(void)argv;
+	while (fgets(line, sizeof(line), stdin)) {
+		char *path, *watch, *ename, *raw, *save;
+		size_t len;
+		unsigned int rep;
+		char c;
+		ssize_t n;
+		int fd, want, got = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		path = strtok_r(line, "\t", &save);
+		watch = strtok_r(NULL, "\t", &save);
+		ename = strtok_r(NULL, "\t", &save);
+		raw = strtok_r(NULL, "", &save);
+		if (!raw)
+			raw = "";
+		want = ename ? errno_of(ename) : -1;
+		if (!path || !watch || want < 0) {
+			fprintf(stderr, "egm-io corpus: bad line\n");
+			return 2;
+		}
+		if (sscanf(raw, "@rep(%c,%u)", &c, &rep) == 2 && rep < sizeof(val)) {
+			memset(val, c, rep);
+			len = rep;
+		} else {
+			snprintf(val, sizeof(val), "%s", raw);
+			len = unescape(val);
+		}
+		tried++;
+		slurp(watch, before, sizeof(before));
+		fd = open(path, O_WRONLY);
+		if (fd < 0) {
+			got = errno;
+		} else {
+			n = write(fd, val, len);
+			got = n < 0 ? errno : 0;
+			close(fd);
+		}
+		slurp(watch, after, sizeof(after));
+		if (got != want) {
+			printf("%s <- '%s': want %s, got %s\n", path, raw, ename,
+			       got ? errname(got) : "success");
+			continue;
+		}
+		if (strcmp(before, after)) {
+			printf("%s <- '%s': %s changed\n", path, raw, watch);
+			continue;
+		}
+		good++;
+	}
+	printf("tried=%lu documented=%lu\n", tried, good);
+	return good == tried ? 0 : 1;
 }
 
 static int cmd_readfile(int argc, char **argv)
@@ -1269,6 +1758,8 @@ int main(int argc, char **argv)
 		return cmd_rw(argc, argv, true, false);
 	if (!strcmp(cmd, "lseek-end"))
 		return cmd_lseek_end(argc, argv);
+	if (!strcmp(cmd, "maptest"))
+		return cmd_maptest(argc, argv);
 	if (!strcmp(cmd, "fork-shared"))
 		return cmd_fork_shared(argc, argv);
 	if (!strcmp(cmd, "cycle"))
@@ -1279,6 +1770,8 @@ int main(int argc, char **argv)
 		return cmd_stat(argc, argv);
 	if (!strcmp(cmd, "writefile"))
 		return cmd_writefile(argc, argv);
+	if (!strcmp(cmd, "corpus"))
+		return cmd_corpus(argc, argv);
 	if (!strcmp(cmd, "readfile"))
 		return cmd_readfile(argc, argv);
 	usage();
