@@ -54,10 +54,10 @@ teardown() {
 	assert_output ""
 }
 
-@test "2. reload restores the regions and instances work again (3 cycles)" {
+@test "2. unload and reload 20 times: regions back each time, instances work, nothing leaks" {
 	dmesg_mark
 	local i
-	for i in 1 2 3; do
+	for i in $(seq 20); do
 		egm_reload
 		run ls "$EGM_REG"
 		assert_output "socket0
@@ -67,8 +67,49 @@ socket1"
 		expect_out ok egm-io check "$(inst_dev vm$i)" 0 1M zero
 		egm_cleanup
 	done
+	# the chrdev region, minors and claimed ranges were given back each time
+	run grep -cw egm /proc/devices
+	assert_output 1
+	run grep -c "egm" /proc/iomem
+	assert_output 2
 	run dmesg_since
 	refute_output --regexp "WARNING|BUG:|Call Trace"
+}
+
+@test "2. rmmod is refused while only a mapping holds a revoked, removed instance; unload after munmap" {
+	make_ready vm0 socket1 0 1M
+	bg_start h egm-io hold "$(inst_dev vm0)" 0 1M
+	bg_wait h '^mapped$'
+	echo 1 > "$EGM_DBG/socket1/revoke"
+	# revoke lets disable and rmdir through (DESIGN §5) ...
+	disable_instance vm0
+	rmdir "$EGM_INST/vm0"
+	# ... but the mapping still holds the module
+	run rmmod egm
+	assert_failure
+	assert [ -d /sys/module/egm ]
+	bg_stop h
+	run rmmod egm
+	assert_success
+}
+
+@test "2. a process killed while open and mapped releases everything: scrub runs, the next tenant sees zeros" {
+	make_ready vm0 socket1 0 4M
+	local d
+	d=$(inst_dev vm0)
+	bg_start s egm-io session "$d"
+	bg_cmd s "open"; assert_equal "$output" ok
+	bg_cmd s "mmap 0 4M"; assert_equal "$output" ok
+	bg_cmd s "fill 0 4M addr:0x99"; assert_equal "$output" ok
+	expect_file "$EGM_INST/vm0/state" open
+	kill -9 "${EGM_BG_PID[s]}"
+	# the kernel closes the file and unmaps: a hand-over scrub, then ready
+	wait_state vm0 ready 60
+	expect_out ok egm-io check "$d" 0 4M zero
+	disable_instance vm0
+	rmdir "$EGM_INST/vm0"
+	run rmmod egm
+	assert_success
 }
 
 @test "2. the regions are claimed in /proc/iomem while loaded" {
