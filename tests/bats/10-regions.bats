@@ -2,17 +2,7 @@
 # DESIGN §2 regions: discovery from ACPI _DSD, merged GPUs, retired table,
 # the features file. ACPI boot only (the param boot is 15-param.bats).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 @test "2. configfs tree: features, regions/ and instances/ exist, nothing else published" {
 	assert [ -f "$EGM_CFS/features" ]

@@ -4,20 +4,10 @@
 # rejected region logs one line and is skipped; the module still loads.
 # Reloads the module; teardown_file restores the default load.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 # Far above guest RAM (0-3 GiB, 4-5 GiB) and the ACPI regions.
 FREE_PA=0x1000000000
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 # Every test reloads with its own regions=; restore the default load once.
 teardown_file() {

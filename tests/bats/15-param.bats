@@ -1,29 +1,20 @@
 #!/usr/bin/env bats
 # egm-boot: param
 # DESIGN §2 discovery from the regions= module parameter (no ACPI devices):
-# regions=0:0x30000000:64M,1:0x100000000:1G.
+# regions=0:0x30000000:64M,1:0x100000000:1G (x86; arm64: socket0 at
+# $EGM_S0_BASE).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 @test "2. param boot: socket0 and socket1 from regions=" {
 	run ls "$EGM_REG"
 	assert_output "socket0
 socket1"
 	run num_of "$EGM_REG/socket0/base"
-	assert_output "$((0x30000000))"
+	assert_output "$((EGM_S0_BASE))"
 	expect_file "$EGM_REG/socket0/size" "$((64 << 20))"
 	run num_of "$EGM_REG/socket1/base"
-	assert_output "$((0x100000000))"
+	assert_output "$((EGM_S1_BASE))"
 	expect_file "$EGM_REG/socket1/size" "$((1 << 30))"
 	expect_file "$EGM_REG/socket0/pxm" 0
 	expect_file "$EGM_REG/socket1/pxm" 1
@@ -63,8 +54,8 @@ ok val=0x00"
 
 @test "5. param boot: runtime retire works without a firmware table" {
 	EGM_RELOAD_IN_TEARDOWN=1
-	echo 0x30040000 > "$EGM_REG/socket0/retire"
-	expect_file "$EGM_REG/socket0/retired" "0x30040000 runtime"
+	s0pa 0x40000 > "$EGM_REG/socket0/retire"
+	expect_file "$EGM_REG/socket0/retired" "$(s0pa 0x40000) runtime"
 	make_ready s0 socket0 0x40000 1M
 	run egm-io touch "$(inst_dev s0)" 0
 	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x0 "

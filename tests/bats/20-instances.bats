@@ -4,17 +4,11 @@
 # attribute's accepted values (hostile values and their errnos: the
 # corpus of 25-corpus.bats).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 setup() {
 	egm_setup
 	I=$EGM_INST/t0
-}
-
-teardown() {
-	egm_teardown
 }
 
 @test "2. mkdir creates an instance with every attribute" {

@@ -5,19 +5,9 @@
 # its value. Then the ioctls and mmap get theirs. Totals go to the TAP
 # stream as comments: inputs tried, rejected as documented.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 CORPUS=$BATS_TEST_DIRNAME/data/configfs-corpus.tsv
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 # tally WHAT OUTPUT: report "tried=N documented=N" lines as TAP comments
 # and keep a running total for the last test.

@@ -3,17 +3,7 @@
 # DESIGN §2 enable/disable: extents, overlap, free, EBUSY while enabled,
 # idempotence, rmdir of an enabled instance.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 @test "2. enable publishes /dev/egmN, /sys/class/egm/egmN; minor, dev, state follow" {
 	create_instance vm0 socket1 0 4M

@@ -4,8 +4,6 @@
 # when the range is exhausted; freed minors are reused; load-time bounds.
 # Reloads the module; teardown restores the default parameters.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 setup() {

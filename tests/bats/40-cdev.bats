@@ -2,17 +2,7 @@
 # DESIGN §3 sysfs and §4 the character device: devnode owner/mode, uevent,
 # exclusive open, mmap rules, read/write/lseek, isolation between instances.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 huge_kernel() {
 	(($(kernel_version_num) >= 612)) && [[ ${EGM_ARCH:-x86_64} == x86_64 ]]

@@ -3,8 +3,6 @@
 # DESIGN §9 UAPI: EGM_IOCTL_INFO and EGM_IOCTL_RETIRED (argsz-first,
 # _IOC_SIZE ignored), hostile ioctls. Retired ranges: 60-retired.bats.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 # _IOC(dir, type, nr, size)
@@ -21,10 +19,6 @@ setup() {
 	egm_setup
 	make_ready vm0 socket1 4M 2M
 	D=$(inst_dev vm0)
-}
-
-teardown() {
-	egm_teardown
 }
 
 @test "9. the ioctl numbers are _IOWR(0xE6, 0/1, ...)" {

@@ -3,17 +3,7 @@
 # (file and mappings), scrub=none, progress, O_NONBLOCK, cancellation.
 # scrub_chunk_delay_us keeps a scrub observable under TCG.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
-
-setup() {
-	egm_setup
-}
-
-teardown() {
-	egm_teardown
-}
 
 @test "5. scrub_chunk_delay_us is a 0644 parameter, default 0" {
 	expect_file "$EGM_PARAMS/scrub_chunk_delay_us" 0

@@ -5,18 +5,12 @@
 # firmware table there. Tests that retire at run time reload the module in
 # teardown (retirements are forgotten at unload).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 setup() {
 	egm_setup
 	PG=$(page_size)
 	BLK_PAGES=$((65536 / PG))
-}
-
-teardown() {
-	egm_teardown
 }
 
 @test "5. whole socket0: INFO retired_pages and RETIRED ranges, coalesced, relative" {

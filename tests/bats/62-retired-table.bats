@@ -5,8 +5,6 @@
 # reloads egm and checks that it loads, warns as documented and records
 # exactly the valid blocks. The original table is put back afterwards.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 TABLE=$((0x2fff0000))

@@ -21,8 +21,6 @@
 # Every test starts from a freshly loaded module: retirements of one test
 # (runtime and poison) must not leak into the next. ACPI boot only.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 HWP=/sys/devices/system/memory/hard_offline_page
@@ -36,10 +34,6 @@ setup() {
 	LSB=12
 	((PG == 65536)) && LSB=16
 	dmesg_mark
-}
-
-teardown() {
-	egm_teardown
 }
 
 has_memory_failure() {

@@ -4,17 +4,11 @@
 # revoked, no scrub, disable+rmdir work, enable → ENODEV, free 0. Each test
 # reloads the module afterwards (revoke lasts until unload).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 setup() {
 	egm_setup
 	EGM_RELOAD_IN_TEARDOWN=1
-}
-
-teardown() {
-	egm_teardown
 }
 
 revoke() {

@@ -6,17 +6,11 @@
 # consistent, `free` must add up, cleanup must release every minor and
 # the module must unload; the harness fails the run on any WARN/Oops.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 setup() {
 	egm_setup
 	EGM_RELOAD_IN_TEARDOWN=1
-}
-
-teardown() {
-	egm_teardown
 }
 
 # Every instance agrees with itself, its device and its sysfs directory;

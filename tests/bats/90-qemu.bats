@@ -8,8 +8,6 @@
 # QEMU writes with `-device loader` (placed in guest RAM at reset) and reads
 # with the monitor's `xp` over QMP.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 QMP=/tmp/qmp.sock

@@ -5,8 +5,6 @@
 # boot (`make check-qemu`), whose initramfs also holds udevadm and the rule
 # when the host has udev installed.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 setup() {
@@ -14,10 +12,6 @@ setup() {
 		skip "no udevadm in this guest (install udev on the host, run make check-qemu)"
 	[[ -r /usr/lib/udev/rules.d/70-egm.rules ]] || skip "70-egm.rules not in this guest"
 	egm_setup
-}
-
-teardown() {
-	egm_teardown
 }
 
 @test "udev: 70-egm.rules links /dev/egm/<instance> (udevadm test)" {

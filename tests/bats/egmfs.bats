@@ -8,8 +8,6 @@
 # the host-side tools/egmfs/tests/run.sh checks it with jq.
 # egm-boot: acpi param
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
 load lib/egm
 
 EGMFS=${EGMFS:-/usr/sbin/egmfs}
@@ -18,10 +16,6 @@ setup() {
 	egm_setup
 	[[ -x $EGMFS ]] || skip "egmfs is not installed in the guest"
 	F=$BATS_TEST_TMPDIR/egm.json
-}
-
-teardown() {
-	egm_teardown
 }
 
 # every rw attribute plus minor of every instance ("the same tree", §7)
@@ -93,22 +87,22 @@ json_instances_ok() {
 @test "7. egmfs: regions and regions --json show both sockets and the firmware blocks" {
 	run "$EGMFS" regions
 	assert_success
-	assert_line --regexp '^socket0 +0x30000000 +64M +0 '
+	assert_line --regexp "^socket0 +$(s0pa 0) +64M +0 "
 	assert_line --regexp '^socket1 +0x100000000 +1G +1 '
 	if [[ $EGM_BOOT == acpi ]]; then
-		assert_line "socket0 retired 0x30010000 firmware"
-		assert_line "socket0 retired 0x33ff0000 firmware"
+		assert_line "socket0 retired $(s0pa 0x10000) firmware"
+		assert_line "socket0 retired $(s0pa 0x3ff0000) firmware"
 	fi
 	run "$EGMFS" regions --json
 	assert_success
 	assert_output --partial '"name": "socket0"'
-	assert_output --partial '"base": 805306368'
+	assert_output --partial "\"base\": $((EGM_S0_BASE))"
 	assert_output --partial '"size": 67108864'
 	assert_output --partial '"base": 4294967296'
 	assert_output --partial '"size": 1073741824'
 	assert_output --partial "\"source\": \"$EGM_BOOT\""
 	if [[ $EGM_BOOT == acpi ]]; then
-		assert_output --partial '"addr": "0x30050000"'
+		assert_output --partial "\"addr\": \"$(s0pa 0x50000)\""
 		assert_output --partial '"retired_pages": '
 	fi
 	# brackets and braces balance (jq checks the same code on the host)
@@ -272,10 +266,10 @@ json_instances_ok() {
 
 @test "7. egmfs: retire writes to the region holding the address; outside any region fails" {
 	EGM_RELOAD_IN_TEARDOWN=1
-	run "$EGMFS" retire 0x30030000
+	run "$EGMFS" retire "$(s0pa 0x30000)"
 	assert_success
 	run cat "$EGM_REG/socket0/retired"
-	assert_line "0x30030000 runtime"
+	assert_line "$(s0pa 0x30000) runtime"
 	run "$EGMFS" retire $((0x100000000 + 0x123456))
 	assert_success
 	run cat "$EGM_REG/socket1/retired"
@@ -291,17 +285,17 @@ json_instances_ok() {
 	"$EGMFS" create aa --region socket1 --offset 4M --size 4M --scrub none --enable
 	"$EGMFS" create mm --region socket0 --size 4M
 	"$EGMFS" create bb --region socket0 --size 4M
-	"$EGMFS" retire 0x30040000
+	"$EGMFS" retire "$(s0pa 0x40000)"
 	run "$EGMFS" save "$F"
 	assert_success
 	run stat -c %a "$F"
 	assert_output 600
 	run grep -o '"name": "[a-z]*"' "$F"
 	assert_output "$(printf '"name": "%s"\n' zz aa bb mm)"
-	run grep -c 0x30040000 "$F"
+	run grep -c "$(s0pa 0x40000)" "$F"
 	assert_output 1
 	# firmware blocks come back by themselves: not saved
-	run grep -c 0x30010000 "$F"
+	run grep -c "$(s0pa 0x10000)" "$F"
 	assert_output 0
 	run "$EGMFS" restore --dry-run "$F"
 	assert_success
@@ -340,17 +334,17 @@ json_instances_ok() {
 @test "7. egmfs: restore re-applies saved retirements after a reload, before enabling" {
 	EGM_RELOAD_IN_TEARDOWN=1
 	"$EGMFS" create vm0 --region socket0 --size 4M --scrub none --enable
-	"$EGMFS" retire 0x30060000
+	"$EGMFS" retire "$(s0pa 0x60000)"
 	"$EGMFS" save "$F"
 	egm_reload
 	run grep -c runtime "$EGM_REG/socket0/retired"
 	assert_output 0
 	run "$EGMFS" restore --verbose "$F"
 	assert_success
-	assert_line "retire socket0 0x30060000"
+	assert_line "retire socket0 $(s0pa 0x60000)"
 	assert_line "enable vm0"
 	run cat "$EGM_REG/socket0/retired"
-	assert_line "0x30060000 runtime"
+	assert_line "$(s0pa 0x60000) runtime"
 	assert_equal "$(cat "$EGM_INST/vm0/enable")" 1
 }
 
@@ -416,7 +410,7 @@ json_instances_ok() {
 		"{\"version\": 1, \"instances\": [$i0, $i0]}"
 		'{"version": 1, "instances": [{"name": "vm1", "region": "socket1", "mode": "0999"}]}'
 		'{"version": 1, "instances": [{"name": "vm1", "region": "socket1", "enable": "yes"}]}'
-		"{\"version\": 1, \"instances\": [$i0], \"retired\": {\"socket0\": [\"0x30070000\", \"nope\"]}}"
+		"{\"version\": 1, \"instances\": [$i0], \"retired\": {\"socket0\": [\"$(s0pa 0x70000)\", \"nope\"]}}"
 	)
 	local -a msgs=(
 		"line 1: unexpected end of file"

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "meminfo.h"
+
 #define CFG "/sys/kernel/config/egm/instances/"
 #define INST "egm-bench"
 #define MAX_REPS 64
@@ -280,29 +282,6 @@ static int cmd_scrub(const char *region, const char *size_s, int reps)
 	printf("8-byte stores, best of 1..%-3ld (%d) %10.3f %12.2f\n", ncpu,
 	       best_nt64, gbs_best64, gbs_drv / gbs_best64);
 	return 0;
-}
-
-static long page_tables_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			kb = -1;
-		close(fd);
-	}
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		die("/proc/meminfo: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PageTables: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 static int cmd_map(const char *dev, const char *size_s, int reps)

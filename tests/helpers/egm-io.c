@@ -37,6 +37,8 @@
 #include <linux/capability.h>
 #include <linux/egm.h>
 
+#include "meminfo.h"
+
 #ifndef BUS_MCEERR_AR
 #define BUS_MCEERR_AR 4
 #endif
@@ -1075,30 +1077,6 @@ static int probe_read(const volatile uint8_t *p, uint8_t *val)
 	return r;
 }
 
-/* PageTables from /proc/meminfo, in kB, after folding per-CPU counters. */
-static int64_t pagetables_kb(void)
-{
-	char line[256];
-	int64_t kb = -1;
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			kb = -1;
-		close(fd);
-	}
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PageTables: %" SCNd64, &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* Check [off, off + len) of the device through pread, quietly. */
 static bool pread_matches(int fd, uint64_t off, uint64_t len, const struct pattern *p)
 {
@@ -1156,7 +1134,8 @@ static uint8_t *map_dev(int fd, uint64_t off, uint64_t len, void *at)
 
 /*
  * aligned: a hint-less mapping, filled through the mapping, read back by
- * pread; prints the page-table growth (pt_kb=) and the address modulo
+ * pread; prints the growth of this process's page tables (pt_kb=, from
+ * VmPTE; pagetables_kb= is the system-wide PageTables) and the address modulo
  * 2 MiB (addr_mod_2m=, 0 when the instance starts 2 MiB aligned).
  * skewed: the same at an address one page off the physical congruence,
  * so that every fault must fall back to base pages.
@@ -1167,7 +1146,7 @@ static int maptest_fill(int fd, const char *mode, uint64_t len)
 	uint64_t pg = sysconf(_SC_PAGESIZE), off = 0;
 	struct pattern p = { .addr = true, .seed = 0x5eed0001 };
 	uint8_t *map, *at = NULL;
-	int64_t pt0, pt1;
+	long pt0, pt1, pg0;
 
 	if (!strcmp(mode, "skewed")) {
 		/* reserve a congruent range one page longer, shift by a page */
@@ -1183,10 +1162,12 @@ static int maptest_fill(int fd, const char *mode, uint64_t len)
 	map = map_dev(fd, off, len, at);
 	if (!map)
 		return 1;
-	pt0 = pagetables_kb();
+	pt0 = vm_pte_kb();
+	pg0 = page_tables_kb();
 	pattern_fill(&p, map, off, len);
-	pt1 = pagetables_kb();
-	printf("pt_kb=%" PRId64 "\n", pt1 - pt0);
+	pt1 = vm_pte_kb();
+	printf("pt_kb=%ld\n", pt1 - pt0);
+	printf("pagetables_kb=%ld\n", page_tables_kb() - pg0);
 	printf("addr_mod_2m=0x%" PRIx64 "\n", (uint64_t)((uintptr_t)map & ((2UL << 20) - 1)));
 	if (!pattern_check(&p, map, off, len) || !pread_matches(fd, off, len, &p))
 		return 1;

@@ -13,7 +13,12 @@ EGM_REG=$EGM_CFS/regions
 EGM_CLASS=/sys/class/egm
 EGM_DBG=/sys/kernel/debug/egm
 EGM_PARAMS=/sys/module/egm/parameters
-EGM_PARAM_REGIONS=0:0x30000000:64M,1:0x100000000:1G
+# The guest's physical layout (DESIGN §8): the harness exports the values
+# of the guest's architecture (tools/testing/lib.sh); the defaults are x86's.
+EGM_S0_BASE=${EGM_S0_BASE:-0x30000000}
+EGM_S1_BASE=${EGM_S1_BASE:-0x100000000}
+EGM_RT_BASE=${EGM_RT_BASE:-0x2fff0000}
+EGM_PARAM_REGIONS=0:$EGM_S0_BASE:64M,1:$EGM_S1_BASE:1G
 
 
 declare -gA EGM_BG_PID=()
@@ -40,8 +45,17 @@ now_ms() {
 	echo $((10#$t / 1000))
 }
 
+# The kernel's page size (the initramfs has no getconf).
 page_size() {
-	getconf PAGESIZE 2>/dev/null || echo 4096
+	local p
+	p=$(getconf PAGESIZE 2>/dev/null) ||
+		p=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
+	echo "${p:-4096}"
+}
+
+# s0pa OFFSET: the physical address OFFSET bytes into socket0, 0x-hex.
+s0pa() {
+	printf '0x%x\n' $((EGM_S0_BASE + $1))
 }
 
 # Kernel version as a comparable number: 6.1 -> 601, 6.12 -> 612.
@@ -460,4 +474,21 @@ bg_stop_all() {
 	for name in "${!EGM_BG_PID[@]}"; do
 		bg_stop "$name"
 	done
+}
+
+# ---- suite defaults ------------------------------------------------------------
+# A suite starts with `load lib/egm`: that brings bats-support, bats-assert
+# and this default setup/teardown (clean module state around every test).
+# A suite that needs more defines its own setup or teardown after the load,
+# calling egm_setup / egm_teardown from it.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+setup() {
+	egm_setup
+}
+
+teardown() {
+	egm_teardown
 }
