@@ -7,9 +7,18 @@
 #   make C=2             ... and run sparse over every file
 #   make checkpatch      checkpatch.pl --strict over driver, UAPI and tools
 #   make tools           tools/egmfs and the test helpers (build/helpers/)
-#   make check           deps, build, boot the test guest(s), run the bats
-#                        suites; KERNEL=, KERNELS=, BOOT=, TESTS=,
-#                        BATS_FILTER=, JOBS=, TIMEOUT=
+#   make check           deps, build, boot the test guests, run the bats
+#                        suites on 6.1, 6.12 and 7.3 (KERNEL= or KERNELS=
+#                        for fewer); BOOT=, TESTS=, BATS_FILTER=, JOBS=,
+#                        TIMEOUT=
+#   make ARCH=arm64 ...  the same for Debian's arm64 kernels (cross-built,
+#                        qemu-system-aarch64 -M virt); KERNEL=6.1, 6.12,
+#                        6.12-16k
+#   make compat-check    the module against every supported kernel's
+#                        headers, x86_64 and arm64, W=1, warnings fail
+#   make check-debug     make check on the debug kernel (lockdep, KASAN,
+#                        UBSAN, DEBUG_VM, kmemleak; built once into the
+#                        cache from linux-source, tools/testing/debug.config)
 #   make demo            boot the guest and provision as an admin would
 #   make shell           interactive guest shell, module loaded
 #   make harness-selftest  prove the harness fails when it must
@@ -30,9 +39,37 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 export EGM_CACHE ?= $(HOME)/.cache/egm
-KERNEL ?= 6.1
+# make check runs every supported x86_64 kernel unless KERNEL= or KERNELS=
+# narrows it; the single-guest targets (demo, shell, bench) use KERNEL.
+ifeq ($(origin KERNEL),undefined)
+ifneq ($(filter arm64 aarch64,$(ARCH)),)
+KERNELS ?= 6.1
+else
+KERNELS ?= 6.1 6.12 7.3
+endif
+else
 KERNELS ?= $(KERNEL)
+endif
+KERNEL ?= 6.1
 export KERNEL KERNELS BOOT TESTS BATS_FILTER JOBS TIMEOUT WERROR
+
+# ARCH=arm64: cross-build for Debian's arm64 kernels (scripts/deps-arm64
+# fetches the headers and a guest sysroot into the cache): the module
+# against the newest cached bookworm arm64 headers unless KDIR is given,
+# the test helpers (static) and egmfs (the sysroot's libjson-c) into
+# build/arm64/.
+ifneq ($(filter arm64 aarch64,$(ARCH)),)
+ARM64 := 1
+CROSS_COMPILE ?= aarch64-linux-gnu-
+KDIR ?= $(lastword $(shell ls -d $(EGM_CACHE)/arm64/*/usr/src/linux-headers-*-arm64 2>/dev/null | sort -V))
+KBUILD_XFLAGS := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
+ARM64_SYSROOT := $(EGM_CACHE)/arm64/sysroot
+HELPER_DIR := build/arm64/helpers
+HELPER_CC := $(CROSS_COMPILE)gcc
+else
+HELPER_DIR := build/helpers
+HELPER_CC = $(CC)
+endif
 
 # Newest installed Debian amd64 headers, unless KDIR is given.
 KDIR ?= $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V))
@@ -40,14 +77,15 @@ KDIR ?= $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | so
 CC ?= gcc
 HELPER_CFLAGS := -static -O2 -Wall -Iinclude/uapi -Itests/helpers
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
-HELPERS := $(patsubst tests/helpers/%.c,build/helpers/%,$(HELPER_SRCS))
+HELPERS := $(patsubst tests/helpers/%.c,$(HELPER_DIR)/%,$(HELPER_SRCS))
 HELPER_HDRS := $(wildcard tests/helpers/*.h) include/uapi/linux/egm.h
 
 CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard drivers/egm/*.[ch])) include/uapi/linux/egm.h \
 		   $(wildcard tools/egmfs/*.[ch])
 
-.PHONY: all modules tools helpers egmfs check demo shell deps checkpatch \
-	harness-selftest clean install install-module dkms-check check-qemu
+.PHONY: all modules tools helpers egmfs check check-debug demo shell deps checkpatch \
+	harness-selftest clean install install-module dkms-check check-qemu \
+	compat-check
 
 all: modules
 
@@ -56,24 +94,44 @@ modules:
 		echo "egm: no kernel headers found (KDIR=$(KDIR)); run scripts/deps or pass KDIR=" >&2; \
 		exit 1; \
 	fi
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/egm W=1 $(if $(C),C=$(C)) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/egm W=1 $(KBUILD_XFLAGS) $(if $(C),C=$(C)) modules
 
 tools: helpers egmfs
 
 helpers: $(HELPERS)
 
-build/helpers/%: tests/helpers/%.c $(HELPER_HDRS)
+$(HELPER_DIR)/%: tests/helpers/%.c $(HELPER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HELPER_CFLAGS) -o $@ $<
+	$(HELPER_CC) $(HELPER_CFLAGS) -o $@ $<
 
 egmfs:
+ifdef ARM64
+	@mkdir -p build/arm64/egmfs
+	$(MAKE) -C build/arm64/egmfs -f $(CURDIR)/tools/egmfs/Makefile \
+		--eval 'vpath %.c $(CURDIR)/tools/egmfs' \
+		--eval 'vpath %.h $(CURDIR)/tools/egmfs' \
+		--eval 'vpath Makefile $(CURDIR)/tools/egmfs' CC=$(CROSS_COMPILE)gcc \
+		PKG_CONFIG="env PKG_CONFIG_SYSROOT_DIR=$(ARM64_SYSROOT) PKG_CONFIG_LIBDIR=$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/pkgconfig pkg-config" \
+		LDFLAGS=-Wl,-rpath-link,$(ARM64_SYSROOT)/lib/aarch64-linux-gnu
+else
 	@if [ -f tools/egmfs/Makefile ]; then $(MAKE) -C tools/egmfs; fi
+endif
 
 deps:
 	scripts/deps $(KERNELS)
 
 check:
 	tools/testing/check
+
+# The module against 6.1, 6.12 and 7.3 headers on x86_64 and 6.1, 6.12
+# and 6.12-16k on arm64, W=1; fails on any warning.
+compat-check:
+	tools/testing/compat-check
+
+# The debug kernel is several times slower under TCG: a longer default
+# TIMEOUT (seconds per guest; TIMEOUT= still overrides it).
+check-debug:
+	KERNELS=debug TIMEOUT=$(or $(TIMEOUT),3600) tools/testing/check
 
 demo:
 	tools/testing/interactive demo

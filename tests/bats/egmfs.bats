@@ -6,7 +6,7 @@
 # The guest has no JSON tool but egmfs's own parser (json-c): JSON output
 # is checked by feeding it back to "egmfs restore --dry-run" and by field;
 # the host-side tools/egmfs/tests/run.sh checks it with jq.
-# egm-boot: acpi param
+# egm-boot: acpi
 
 load lib/egm
 
@@ -18,21 +18,28 @@ setup() {
 	F=$BATS_TEST_TMPDIR/egm.json
 }
 
-# every rw attribute plus minor of every instance ("the same tree", §7)
+# every rw attribute plus minor of every instance ("the same tree", §7);
+# builtins only (fread), this runs often and forks are slow under TCG
 egm_tree() {
-	local d a
+	local d a v name
 	for d in "$EGM_INST"/*/; do
 		[[ -d $d ]] || continue
+		name=${d%/} name=${name##*/}
 		for a in region offset size scrub uid gid mode enable minor; do
-			printf '%s/%s=%s\n' "$(basename "$d")" "$a" "$(cat "$d/$a")"
+			fread v "$d/$a"
+			printf '%s/%s=%s\n' "$name" "$a" "$v"
 		done
 	done
 }
 
 # the instances and the retired blocks: what a failed command must not change
 egm_everything() {
+	local f v
 	egm_tree
-	cat "$EGM_REG"/*/retired
+	for f in "$EGM_REG"/*/retired; do
+		fraw v "$f"
+		printf '%s' "$v"
+	done
 }
 
 # list --json must parse: wrap it as a file and let restore check it
