@@ -131,7 +131,7 @@ compat-check:
 # The debug kernel is several times slower under TCG: a longer default
 # TIMEOUT (seconds per guest; TIMEOUT= still overrides it).
 check-debug:
-	KERNELS=debug TIMEOUT=$(or $(TIMEOUT),3600) tools/testing/check
+	KERNELS=debug TIMEOUT=$(or $(TIMEOUT),7200) tools/testing/check
 
 demo:
 	tools/testing/interactive demo

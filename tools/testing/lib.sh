@@ -11,8 +11,22 @@ EGM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 EGM_BUILD=${EGM_BUILD:-$EGM_SRC/build}
 export EGM_CACHE EGM_SRC EGM_BUILD
 
-# Supported guest kernels: name -> Debian suite that ships it.
-egm_known_kernels="6.1 6.12 7.3"
+# Supported guest kernels: name -> Debian suite that ships it; debug is
+# bookworm's linux-source built with lockdep, KASAN, UBSAN and kmemleak
+# (scripts/deps, tools/testing/debug.config; make check-debug).
+egm_known_kernels="6.1 6.12 7.3 debug"
+
+# ARCH: the guest architecture, x86_64 (default) or arm64 (make ARCH=arm64:
+# Debian's arm64 kernels on qemu-system-aarch64 -M virt, modules and tools
+# cross-built; scripts/deps-arm64). arm64 kernels: 6.1 (bookworm), 6.12
+# (trixie) and 6.12-16k (trixie's 16 KiB page flavour).
+case ${ARCH:-x86_64} in
+x86_64 | x86 | amd64) egm_arch=x86_64 ;;
+arm64 | aarch64) egm_arch=arm64 ;;
+*) printf 'egm: unsupported ARCH=%s (x86_64 or arm64)\n' "$ARCH" >&2; exit 1 ;;
+esac
+egm_known_kernels_arm64="6.1 6.12 6.12-16k"
+export egm_arch
 
 log() { printf '%s\n' "$*" >&2; }
 die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
@@ -20,12 +34,15 @@ die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 # egm_kernel_env NAME: load the description of guest kernel NAME that
 # scripts/deps wrote (KREL, KDIR, VMLINUZ, MODROOT, KBUILD_ROOT).
 egm_kernel_env() {
-	local name=$1 env=$EGM_CACHE/kernels/$1.env
-	case " $egm_known_kernels " in
+	local name=$1 env=$EGM_CACHE/kernels/$1.env known=$egm_known_kernels
+	if [[ $egm_arch == arm64 ]]; then
+		env=$EGM_CACHE/kernels/arm64-$1.env known=$egm_known_kernels_arm64
+	fi
+	case " $known " in
 	*" $name "*) ;;
-	*) die "unknown KERNEL=$name (known: $egm_known_kernels)" ;;
+	*) die "unknown KERNEL=$name for $egm_arch (known: $known)" ;;
 	esac
-	[[ -r $env ]] || die "guest kernel $name not prepared; run scripts/deps $name"
+	[[ -r $env ]] || die "guest kernel $name ($egm_arch) not prepared; run ARCH=$egm_arch scripts/deps $name"
 	# shellcheck source=/dev/null
 	. "$env"
 	[[ -r $VMLINUZ ]] || die "$VMLINUZ missing; run scripts/deps $name"
@@ -54,3 +71,35 @@ egm_qemu_bench_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 40
 	-numa node,nodeid=0,cpus=0-1,memdev=mem0
 	-numa node,nodeid=1,cpus=2-3,memdev=mem1
 	-nodefaults -no-user-config -display none -no-reboot)
+
+# Guest physical layout (DESIGN §8), per architecture: socket0 (64 MiB
+# inside a RAM section: struct pages), socket1 (1 GiB, no struct pages),
+# the firmware retired-pages table (64 KiB, see mkretired). The harness
+# passes them to the suites (EGM_S0_BASE, EGM_S1_BASE, EGM_RT_BASE in the
+# guest environment).
+# shellcheck disable=SC2034 # used by the scripts that source this
+if [[ $egm_arch == arm64 ]]; then
+	egm_s0_base=0x70000000 egm_s1_base=0x100000000 egm_rt_base=0x6fff0000
+else
+	egm_s0_base=0x30000000 egm_s1_base=0x100000000 egm_rt_base=0x2fff0000
+fi
+# shellcheck disable=SC2034 # used by check
+egm_param_regions=0:$egm_s0_base:64M,1:$egm_s1_base:1G
+
+# The arm64 guest (ARCH=arm64): -M virt puts RAM at 1 GiB; 4 GiB, node 0 =
+# 1-3 GiB (CPU 0), node 1 = 3-5 GiB (CPU 1). The device tree (mkdtb) adds
+# /reserved-memory no-map nodes for socket0 and the retired table; mem=3G
+# on the command line keeps the kernel off 4-5 GiB altogether, so socket1
+# has no struct pages (QEMU rewrites the /memory nodes of a -dtb, so they
+# cannot be trimmed there). The TAP channel is a virtio console (hvc0):
+# virt has one UART.
+# shellcheck disable=SC2034,SC2054 # used by the scripts that source this; commas are QEMU syntax
+if [[ $egm_arch == arm64 ]]; then
+	egm_qemu_machine=(qemu-system-aarch64 -accel tcg -cpu max,pauth-impdef=on
+		-machine virt -m 4096 -smp 2,sockets=2,cores=1,threads=1
+		-object memory-backend-ram,id=mem0,size=2G
+		-object memory-backend-ram,id=mem1,size=2G
+		-numa node,nodeid=0,cpus=0,memdev=mem0
+		-numa node,nodeid=1,cpus=1,memdev=mem1
+		-nodefaults -no-user-config -display none -no-reboot)
+fi
