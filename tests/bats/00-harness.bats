@@ -8,6 +8,9 @@
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
+# the guest's physical layout, exported by /init (x86 values by default)
+: "${EGM_S0_BASE:=0x30000000}" "${EGM_S1_BASE:=0x100000000}" "${EGM_RT_BASE:=0x2fff0000}"
+
 @test "configfs is mounted on /sys/kernel/config" {
 	run awk '$2 == "/sys/kernel/config" { print $3 }' /proc/mounts
 	assert_output configfs
@@ -59,11 +62,12 @@ load /usr/lib/bats/bats-assert/load
 }
 
 # covered START END: a top-level "Reserved" /proc/iomem entry (the kernel
-# merges adjacent memmap= ranges) contains [START, END].
+# merges adjacent memmap= ranges; arm64 names no-map memory "reserved")
+# contains [START, END].
 covered() {
 	local line range lo hi
 	while read -r line; do
-		[[ $line == *" : Reserved" && ${line:0:1} != " " ]] || continue
+		[[ $line == *" : "[Rr]"eserved" && ${line:0:1} != " " ]] || continue
 		range=${line%% *}
 		lo=$((16#${range%-*})) hi=$((16#${range#*-}))
 		((lo <= $1 && hi >= $2)) && return 0
@@ -71,11 +75,28 @@ covered() {
 	return 1
 }
 
+# in_ram START END: a "System RAM" /proc/iomem entry overlaps [START, END].
+in_ram() {
+	local line range lo hi
+	while read -r line; do
+		[[ $line == *" : System RAM" && ${line:0:1} != " " ]] || continue
+		range=${line%% *}
+		lo=$((16#${range%-*})) hi=$((16#${range#*-}))
+		((lo <= $2 && hi >= $1)) && return 0
+	done </proc/iomem
+	return 1
+}
+
 @test "/proc/iomem shows the reserved EGM ranges and the retired table" {
-	covered 0x2fff0000 0x2fffffff
-	covered 0x30000000 0x33ffffff
-	covered 0x100000000 0x13fffffff
-	! covered 0x2fff0000 0x40000000
+	covered $((EGM_RT_BASE)) $((EGM_RT_BASE + 0xffff))
+	covered $((EGM_S0_BASE)) $((EGM_S0_BASE + (64 << 20) - 1))
+	if [[ $EGM_ARCH == aarch64 ]]; then
+		# arm64 (mem=3G): socket1 is beyond the kernel's memory
+		! in_ram $((EGM_S1_BASE)) $((EGM_S1_BASE + (1 << 30) - 1))
+	else
+		covered $((EGM_S1_BASE)) $((EGM_S1_BASE + (1 << 30) - 1))
+	fi
+	! covered $((EGM_RT_BASE)) $((EGM_S0_BASE + 0x10000000))
 }
 
 @test "no ACPI warning or error at boot (64-bit integers in the DSDT)" {
@@ -86,11 +107,11 @@ covered() {
 }
 
 @test "the firmware retired-pages table is in guest memory" {
-	# u64 count = 6 at 0x2fff0000, first entry 0x30010000
-	run devmem 0x2fff0000 32
+	# u64 count = 6 at 0x2fff0000, first entry 0x30010000 (x86)
+	run devmem "$EGM_RT_BASE" 32
 	assert_output 0x00000006
-	run devmem 0x2fff0008 32
-	assert_output 0x30010000
+	run devmem $((EGM_RT_BASE + 8)) 32
+	assert_output "$(printf '0x%08X' $((EGM_S0_BASE + 0x10000)))"
 }
 
 @test "ACPI boot: three NVDA2008 devices describe the regions" {

@@ -128,32 +128,34 @@ uid"
 }
 
 @test "9. offset/size: decimal, hex, suffixes read back in decimal bytes" {
+	# values that are not a multiple of PAGE_SIZE (16/64 KiB kernels) must
+	# fail with EINVAL instead (expect_page_value)
 	mkdir "$I"
 	local a
 	for a in offset size; do
-		expect_value "$I/$a" 4096 4096
-		expect_value "$I/$a" 0x2000 8192
-		expect_value "$I/$a" 0X3000 12288
-		expect_value "$I/$a" 0xA000 40960
-		expect_value "$I/$a" 0xb000 45056
-		expect_value "$I/$a" 4k 4096
-		expect_value "$I/$a" 4K 4096
-		expect_value "$I/$a" 2m 2097152
-		expect_value "$I/$a" 2M 2097152
-		expect_value "$I/$a" 1G 1073741824
-		expect_value "$I/$a" 1g 1073741824
-		expect_value "$I/$a" 1T 1099511627776
-		expect_value "$I/$a" 1t 1099511627776
-		expect_value "$I/$a" 0x10K 16384
-		expect_value "$I/$a" 0x1g 1073741824
-		expect_value "$I/$a" 0 0
+		expect_page_value "$I/$a" 4096 4096
+		expect_page_value "$I/$a" 0x2000 8192
+		expect_page_value "$I/$a" 0X3000 12288
+		expect_page_value "$I/$a" 0xA000 40960
+		expect_page_value "$I/$a" 0xb000 45056
+		expect_page_value "$I/$a" 4k 4096
+		expect_page_value "$I/$a" 4K 4096
+		expect_page_value "$I/$a" 2m 2097152
+		expect_page_value "$I/$a" 2M 2097152
+		expect_page_value "$I/$a" 1G 1073741824
+		expect_page_value "$I/$a" 1g 1073741824
+		expect_page_value "$I/$a" 1T 1099511627776
+		expect_page_value "$I/$a" 1t 1099511627776
+		expect_page_value "$I/$a" 0x10K 16384
+		expect_page_value "$I/$a" 0x1g 1073741824
+		expect_page_value "$I/$a" 0 0
 		# leading zeros stay decimal
-		expect_value "$I/$a" 016K 16384
-		expect_value "$I/$a" 0100K 102400
-		expect_value "$I/$a" 00 0
+		expect_page_value "$I/$a" 016K 16384
+		expect_page_value "$I/$a" 0100K 102400
+		expect_page_value "$I/$a" 00 0
 		# without a trailing newline
-		printf 8192 > "$I/$a"
-		assert_equal "$(cat "$I/$a")" 8192
+		printf '%s' $((2 * EGM_PAGE_SIZE)) > "$I/$a"
+		assert_equal "$(cat "$I/$a")" $((2 * EGM_PAGE_SIZE))
 	done
 }
 
@@ -202,7 +204,7 @@ uid"
 
 @test "2. enable without a region → EINVAL" {
 	mkdir "$I"
-	echo 4096 > "$I/size"
+	echo "$EGM_PAGE_SIZE" > "$I/size"
 	expect_errno EINVAL "$I/enable" 1
 	expect_file "$I/state" disabled
 	expect_file "$I/minor" -1

@@ -74,7 +74,7 @@ load lib/egm
 	create_instance vm0 socket1 0 1M
 	enable_instance vm0
 	expect_errno EBUSY "$EGM_INST/vm0/region" socket0
-	expect_errno EBUSY "$EGM_INST/vm0/offset" 8192
+	expect_errno EBUSY "$EGM_INST/vm0/offset" $((2 * EGM_PAGE_SIZE))
 	expect_errno EBUSY "$EGM_INST/vm0/size" 2M
 	expect_errno EBUSY "$EGM_INST/vm0/scrub" none
 	expect_errno EBUSY "$EGM_INST/vm0/uid" 65534
@@ -83,7 +83,7 @@ load lib/egm
 	expect_errno EBUSY "$EGM_INST/vm0/region" ""
 	# after disable the same writes succeed
 	disable_instance vm0
-	expect_value "$EGM_INST/vm0/offset" 8192 8192
+	expect_value "$EGM_INST/vm0/offset" $((2 * EGM_PAGE_SIZE)) $((2 * EGM_PAGE_SIZE))
 	expect_value "$EGM_INST/vm0/mode" 0666 0666
 	expect_value "$EGM_INST/vm0/region" socket0 socket0
 }
@@ -93,17 +93,17 @@ load lib/egm
 	create_instance vm0 socket1 1020M 8M
 	expect_errno EINVAL "$EGM_INST/vm0/enable" 1
 	echo 1G > "$EGM_INST/vm0/offset"
-	echo 4096 > "$EGM_INST/vm0/size"
+	echo "$EGM_PAGE_SIZE" > "$EGM_INST/vm0/size"
 	expect_errno EINVAL "$EGM_INST/vm0/enable" 1
 	echo 0 > "$EGM_INST/vm0/offset"
 	echo 1025M > "$EGM_INST/vm0/size"
 	expect_errno EINVAL "$EGM_INST/vm0/enable" 1
 	echo 2G > "$EGM_INST/vm0/offset"
-	echo 4096 > "$EGM_INST/vm0/size"
+	echo "$EGM_PAGE_SIZE" > "$EGM_INST/vm0/size"
 	expect_errno EINVAL "$EGM_INST/vm0/enable" 1
-	# overflowing offset + size
-	echo 0xfffffffffffff000 > "$EGM_INST/vm0/offset"
-	echo 8192 > "$EGM_INST/vm0/size"
+	# overflowing offset + size (64 KiB multiples: any PAGE_SIZE)
+	echo 0xffffffffffff0000 > "$EGM_INST/vm0/offset"
+	echo 128K > "$EGM_INST/vm0/size"
 	expect_errno EINVAL "$EGM_INST/vm0/enable" 1
 	# size 0 = rest of the region, which is empty at its very end
 	echo 1G > "$EGM_INST/vm0/offset"
@@ -166,7 +166,7 @@ load lib/egm
 	create_instance vm1 socket1 6M 4M
 	create_instance vm2 socket1 2M 4M
 	create_instance vm3 socket1 0 0
-	create_instance vm4 socket1 5M 4K
+	create_instance vm4 socket1 5M "$EGM_PAGE_SIZE"
 	enable_instance vm0
 	expect_errno EBUSY "$EGM_INST/vm1/enable" 1
 	expect_errno EBUSY "$EGM_INST/vm2/enable" 1

@@ -45,12 +45,23 @@ now_ms() {
 	echo $((10#$t / 1000))
 }
 
-# The kernel's page size (the initramfs has no getconf).
+# The kernel's page size, EGM_PAGE_SIZE (4096, or 16384/65536 on arm64
+# kernels with larger pages), read without a fork (the initramfs has no
+# getconf).
+egm_page_size_init() {
+	local k v _
+	EGM_PAGE_SIZE=4096
+	while read -r k v _; do
+		if [[ $k == KernelPageSize: ]]; then
+			EGM_PAGE_SIZE=$((v * 1024))
+			return 0
+		fi
+	done </proc/self/smaps
+}
+[[ -n ${EGM_PAGE_SIZE:-} ]] || egm_page_size_init
+
 page_size() {
-	local p
-	p=$(getconf PAGESIZE 2>/dev/null) ||
-		p=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
-	echo "${p:-4096}"
+	echo "$EGM_PAGE_SIZE"
 }
 
 # s0pa OFFSET: the physical address OFFSET bytes into socket0, 0x-hex.
@@ -190,6 +201,17 @@ expect_errno_raw() {
 	if [[ $before != "$after" ]]; then
 		echo "$attr changed from '$before' to '$after' on a failed write of '$raw'" >&2
 		return 1
+	fi
+}
+
+# expect_page_value ATTR VALUE WANT: expect_value for offset and size,
+# which take multiples of PAGE_SIZE only: when WANT is not one (a 4 KiB
+# multiple on a 16 or 64 KiB kernel) the write fails with EINVAL instead.
+expect_page_value() {
+	if (($3 % EGM_PAGE_SIZE == 0)); then
+		expect_value "$@"
+	else
+		expect_errno EINVAL "$1" "$2"
 	fi
 }
 
