@@ -33,10 +33,7 @@ load lib/egm
 	make_ready vm0 socket1 0 4M
 	local d
 	d=$(inst_dev vm0)
-	bg_start s egm-io session "$d"
-	bg_cmd s "open"; assert_equal "$output" ok
-	bg_cmd s "mmap 0 4M"; assert_equal "$output" ok
-	bg_cmd s "fill 0 4M addr:0x7e4a47"; assert_equal "$output" ok
+	bg_tenant s "$d" 4M addr:0x7e4a47
 	bg_cmd s "rcheck 0 4M addr:0x7e4a47"; assert_equal "$output" ok
 	bg_stop s
 	run egm-io check "$d" 0 4M zero

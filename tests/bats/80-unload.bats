@@ -91,10 +91,7 @@ socket1"
 	make_ready vm0 socket1 0 4M
 	local d
 	d=$(inst_dev vm0)
-	bg_start s egm-io session "$d"
-	bg_cmd s "open"; assert_equal "$output" ok
-	bg_cmd s "mmap 0 4M"; assert_equal "$output" ok
-	bg_cmd s "fill 0 4M addr:0x99"; assert_equal "$output" ok
+	bg_tenant s "$d" 4M addr:0x99
 	expect_file "$EGM_INST/vm0/state" open
 	kill -9 "${EGM_BG_PID[s]}"
 	# the kernel closes the file and unmaps: a hand-over scrub, then ready

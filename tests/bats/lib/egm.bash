@@ -469,6 +469,17 @@ bg_cmd() {
 	output=${lines[n]}
 }
 
+# bg_tenant NAME DEV LEN PATTERN: an `egm-io session` on DEV that has
+# opened it, mapped [0, LEN) and filled that with PATTERN.
+bg_tenant() {
+	local name=$1 cmd
+	bg_start "$name" egm-io session "$2" || return 1
+	for cmd in open "mmap 0 $3" "fill 0 $3 $4"; do
+		bg_cmd "$name" "$cmd" || return 1
+		[[ $output == ok ]] || { echo "bg_tenant $name: '$cmd' -> $output" >&2; return 1; }
+	done
+}
+
 # bg_stop NAME: close its stdin, wait for it (kill it by pid after 5 s).
 bg_stop() {
 	local name=$1 pid fd deadline
