@@ -37,6 +37,7 @@
 #include <linux/capability.h>
 #include <linux/egm.h>
 
+#include "file.h"
 #include "meminfo.h"
 
 #ifndef BUS_MCEERR_AR
@@ -1409,7 +1410,6 @@ static int cmd_writefile(int argc, char **argv)
 	bool esc = argc > 1 && !strcmp(argv[1], "-e");
 	size_t len;
 	ssize_t n;
-	int fd;
 
 	if (esc) {
 		argv++;
@@ -1418,34 +1418,15 @@ static int cmd_writefile(int argc, char **argv)
 	if (argc < 3)
 		usage();
 	len = esc ? unescape(argv[2]) : strlen(argv[2]);
-	fd = open(argv[1], O_WRONLY);
-	if (fd < 0)
-		return fail_errno(errno);
-	n = write(fd, argv[2], len);
+	n = write_file(argv[1], argv[2], len);
 	if (n < 0)
-		return fail_errno(errno);
+		return fail_errno(-n);
 	if ((size_t)n != len) {
 		printf("short count=%zd\n", n);
 		return 1;
 	}
 	printf("ok\n");
 	return 0;
-}
-
-/* Read a whole (small) file into @buf, NUL terminated; -errno or length. */
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	buf[n < 0 ? 0 : n] = '\0';
-	return n;
 }
 
 static int errno_of(const char *name)
@@ -1481,7 +1462,7 @@ static int cmd_corpus(int argc, char **argv)
 		unsigned int rep;
 		char c;
 		ssize_t n;
-		int fd, want, got = 0;
+		int want, got;
 
 		line[strcspn(line, "\n")] = '\0';
 		if (!line[0] || line[0] == '#')
@@ -1505,16 +1486,10 @@ static int cmd_corpus(int argc, char **argv)
 			len = unescape(val);
 		}
 		tried++;
-		slurp(watch, before, sizeof(before));
-		fd = open(path, O_WRONLY);
-		if (fd < 0) {
-			got = errno;
-		} else {
-			n = write(fd, val, len);
-			got = n < 0 ? errno : 0;
-			close(fd);
-		}
-		slurp(watch, after, sizeof(after));
+		read_file(watch, before, sizeof(before));
+		n = write_file(path, val, len);
+		got = n < 0 ? (int)-n : 0;
+		read_file(watch, after, sizeof(after));
 		if (got != want) {
 			printf("%s <- '%s': want %s, got %s\n", path, raw, ename,
 			       got ? errname(got) : "success");
@@ -1532,18 +1507,14 @@ static int cmd_corpus(int argc, char **argv)
 
 static int cmd_readfile(int argc, char **argv)
 {
-	char buf[4096];
+	char buf[4097];
 	ssize_t n;
-	int fd;
 
 	if (argc < 2)
 		usage();
-	fd = open(argv[1], O_RDONLY);
-	if (fd < 0)
-		return fail_errno(errno);
-	n = read(fd, buf, sizeof(buf));
+	n = read_file(argv[1], buf, sizeof(buf));
 	if (n < 0)
-		return fail_errno(errno);
+		return fail_errno(-n);
 	fwrite(buf, 1, n, stdout);
 	return 0;
 }

@@ -46,6 +46,8 @@
 
 #include <linux/egm.h>
 
+#include "file.h"
+
 #define CFS	"/sys/kernel/config/egm"
 #define CLASS	"/sys/class/egm"
 #define MAX_REGIONS 8
@@ -122,30 +124,17 @@ static int put(const char *name, const char *attr, const char *val)
 {
 	char path[256];
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), CFS "/instances/%s/%s", name, attr);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? errno : 0;
-	close(fd);
-	return (int)n;
+	n = write_file(path, val, strlen(val));
+	return n < 0 ? (int)-n : 0;
 }
 
 static int get(const char *path, char *buf, size_t size)
 {
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
+	ssize_t n = read_file(path, buf, size);
 
-	if (fd < 0)
-		return errno;
-	n = read(fd, buf, size - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	n = n < 0 ? errno : 0;
-	close(fd);
-	return (int)n;
+	return n < 0 ? (int)-n : 0;
 }
 
 static unsigned int rnd(unsigned int *seed, unsigned int n)
