@@ -9,14 +9,35 @@ load lib/egm
 
 CORPUS=$BATS_TEST_DIRNAME/data/configfs-corpus.tsv
 
-# tally WHAT OUTPUT: report "tried=N documented=N" lines as TAP comments
-# and keep a running total for the last test.
+# tally WHAT OUTPUT [VERB]: report "tried=N documented=N" lines as TAP
+# comments and keep a running total for the last test.
 tally() {
 	local t d
 	t=$(sed -n 's/^tried=\([0-9]*\) .*/\1/p' <<<"$2")
 	d=$(sed -n 's/.* documented=\([0-9]*\)$/\1/p' <<<"$2")
-	echo "# $1: $t inputs tried, $d rejected as documented" >&3
+	echo "# $1: $t inputs tried, $d ${3:-rejected} as documented" >&3
 	echo "$t $d" >>"$BATS_SUITE_TMPDIR/corpus-totals"
+}
+
+# run_table WHAT CMD...: each stdin line is ARGS... WANT; run CMD ARGS and
+# match its output against the regex WANT. Prints the mismatches and
+# tried=N documented=N (as egm-io corpus does), then tallies.
+run_table() {
+	local what=$1 n=0 ok=0 f want got
+	shift
+	while read -r -a f; do
+		n=$((n + 1))
+		want=${f[-1]}
+		got=$("$@" "${f[@]:0:${#f[@]}-1}" 2>&1) || true
+		if [[ $got =~ ^$want$ ]]; then
+			ok=$((ok + 1))
+		else
+			echo "$what ${f[*]:0:${#f[@]}-1}: want '$want', got '$got'"
+		fi
+	done
+	echo "tried=$n documented=$ok"
+	tally "$what" "tried=$n documented=$ok" "rejected or handled"
+	((ok == n))
 }
 
 # corpus_lines TARGET...: the corpus rows for TARGET as egm-io corpus
@@ -137,17 +158,9 @@ IOCTL_RETIRED=$((0xC008E601))
 
 @test "9. corpus: ioctls (bad argsz, NULL/bad/read-only/unaligned pointers, unknown commands)" {
 	make_ready vm0 socket1 0 1M scrub=none
-	local d n=0 ok=0 cmd arg want got
+	local d
 	d=$(inst_dev vm0)
-	while read -r cmd arg want; do
-		n=$((n + 1))
-		got=$(egm-io ioctl-raw "$d" "$cmd" "$arg" 2>&1) || true
-		if [[ $got =~ ^$want$ ]]; then
-			ok=$((ok + 1))
-		else
-			echo "ioctl $cmd $arg: want '$want', got '$got'"
-		fi
-	done <<-END
+	run run_table ioctl egm-io ioctl-raw "$d" <<-END
 	$IOCTL_INFO 0 errno=EINVAL
 	$IOCTL_INFO 1 errno=EINVAL
 	$IOCTL_INFO 4 errno=EINVAL
@@ -183,24 +196,15 @@ IOCTL_RETIRED=$((0xC008E601))
 	$((0x5401)) 48 errno=ENOTTY
 	$((0x541B)) 48 errno=ENOTTY
 	END
-	echo "# ioctl: $n inputs tried, $ok rejected or handled as documented" >&3
-	echo "$n $ok" >>"$BATS_SUITE_TMPDIR/corpus-totals"
-	((n >= 30 && ok == n))
+	assert_success
+	(($(sed -n 's/^tried=\([0-9]*\) .*/\1/p' <<<"$output") >= 30))
 }
 
 @test "9. corpus: mmap (past the end, overflow, unaligned, zero length, MAP_PRIVATE, write on O_RDONLY)" {
 	make_ready vm0 socket1 0 1M scrub=none
-	local d n=0 ok=0 off len kind want got
+	local d
 	d=$(inst_dev vm0)
-	while read -r off len kind want; do
-		n=$((n + 1))
-		got=$(egm-io mmap "$d" "$off" "$len" "$kind" 2>&1) || true
-		if [[ $got =~ ^$want$ ]]; then
-			ok=$((ok + 1))
-		else
-			echo "mmap $off $len $kind: want '$want', got '$got'"
-		fi
-	done <<-END
+	run run_table mmap egm-io mmap "$d" <<-END
 	1M 4K shared errno=EINVAL
 	0xff000 8K shared errno=EINVAL
 	0 0x101000 shared errno=EINVAL
@@ -220,9 +224,7 @@ IOCTL_RETIRED=$((0xC008E601))
 	0xff000 4K shared ok
 	0 4K ro ok
 	END
-	echo "# mmap: $n inputs tried, $ok rejected or handled as documented" >&3
-	echo "$n $ok" >>"$BATS_SUITE_TMPDIR/corpus-totals"
-	((ok == n))
+	assert_success
 }
 
 @test "9. corpus totals: every input rejected as documented" {
