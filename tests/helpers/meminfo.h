@@ -8,7 +8,26 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+/* The "@key: N kB" line of @path (a /proc file) in kB, or -1. */
+static inline long proc_kb(const char *path, const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long kb = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
 
 /*
  * PageTables from /proc/meminfo in kB, after folding the per-CPU
@@ -16,25 +35,16 @@
  */
 static inline long page_tables_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f;
-	int fd;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
 
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
 	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			kb = -1;
+		/* without the fold the counters are only less exact */
+		ssize_t r = write(fd, "1", 1);
+
+		(void)r;
 		close(fd);
 	}
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PageTables: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return proc_kb("/proc/meminfo", "PageTables");
 }
 
 /*
@@ -43,17 +53,7 @@ static inline long page_tables_kb(void)
  */
 static inline long vm_pte_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return proc_kb("/proc/self/status", "VmPTE");
 }
 
 #endif
