@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # shellcheck disable=SC2034,SC2016  # variables are used by the suites
 # Shared helpers for the egm bats suites. Load with
@@ -515,8 +516,29 @@ bg_stop_all() {
 # A suite that needs more defines its own setup or teardown after the load,
 # calling egm_setup / egm_teardown from it.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+# Their load.bash files run "$(dirname ...)" once per sourced file: 15
+# forks, 0.6 s per test under TCG. Source what they list directly.
+egm_bats_libs() {
+	local d line
+	EGM_BATS_LIBS=()
+	for d in /usr/lib/bats/bats-support /usr/lib/bats/bats-assert; do
+		while IFS= read -r line; do
+			if [[ $line =~ /(src/[A-Za-z0-9_]+\.bash)\"$ ]]; then
+				EGM_BATS_LIBS+=("$d/${BASH_REMATCH[1]}")
+			fi
+		done <"$d/load.bash"
+	done
+	((${#EGM_BATS_LIBS[@]} >= 4))
+}
+if egm_bats_libs; then
+	for _egm_lib in "${EGM_BATS_LIBS[@]}"; do
+		# shellcheck source=/dev/null
+		source "$_egm_lib"
+	done
+else
+	load /usr/lib/bats/bats-support/load
+	load /usr/lib/bats/bats-assert/load
+fi
 
 setup() {
 	egm_setup
