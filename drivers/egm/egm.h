@@ -55,6 +55,7 @@
 #include <linux/egm.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/srcu.h>
@@ -71,6 +72,18 @@
 #define EGM_RETIRED_MAX		4096		/* firmware table entries */
 #define EGM_SCRUB_CHUNK		SZ_2M
 #define EGM_SCRUB_MAX_WORKERS	16
+
+/*
+ * Page-size assumptions, checked at build time. Retired blocks are
+ * tracked and refused per 64 KiB, so a base page must never span two
+ * blocks: 1 block = 16 pages (4K), 4 pages (16K), 1 page (64K, usual on
+ * Grace). Scrub chunks and huge entries (PMD: 2 MiB, 32 MiB, 512 MiB on
+ * those kernels) consist of whole blocks, so a chunk or a huge fault
+ * never covers part of a retired block.
+ */
+static_assert(EGM_BLOCK_SIZE % PAGE_SIZE == 0);
+static_assert(EGM_SCRUB_CHUNK % EGM_BLOCK_SIZE == 0);
+static_assert(PMD_SIZE % EGM_BLOCK_SIZE == 0);
 
 enum egm_source {
 	EGM_SRC_ACPI,

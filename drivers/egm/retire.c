@@ -21,9 +21,6 @@
 
 #include "egm.h"
 
-/* A 64K-page kernel keeps one block per page; bigger pages break that. */
-static_assert(PAGE_SIZE <= EGM_BLOCK_SIZE);
-
 static const char *const egm_retire_names[] = {
 	[EGM_RETIRE_FIRMWARE] = "firmware",
 	[EGM_RETIRE_RUNTIME] = "runtime",
