@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §2 discovery from the regions= module parameter (no ACPI devices):
 # regions=0:0x30000000:64M,1:0x100000000:1G (x86; arm64: socket0 at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §2 instances and §9 input grammar: mkdir names, defaults, every
 # attribute's accepted values (hostile values and their errnos: the

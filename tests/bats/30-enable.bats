@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §2 enable/disable: extents, overlap, free, EBUSY while enabled,
 # idempotence, rmdir of an enabled instance.

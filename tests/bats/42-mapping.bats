@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §4 mappings at scale: huge PMD/PUD entries where the kernel
 # supports them (features huge-pmd/huge-pud), base pages otherwise, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §9 UAPI: EGM_IOCTL_INFO and EGM_IOCTL_RETIRED (argsz-first,
 # _IOC_SIZE ignored), hostile ioctls. Retired ranges: 60-retired.bats.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §4 close and §5 scrub: zero on enable and after the last user
 # (file and mappings), scrub=none, progress, O_NONBLOCK, cancellation.

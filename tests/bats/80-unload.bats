@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §2: unloading is refused while instances exist; after cleanup the
 # module unloads and loads again clean.

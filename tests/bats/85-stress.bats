@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # Concurrency stress (issue 9): egm-stress runs 4 workers through whole
 # instance life cycles on 6 shared names with overlapping extents, plus
 # 2 readers of every configfs and sysfs file, for at least 10,000

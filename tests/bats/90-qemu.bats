@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: qemu
 # A real client: Debian's qemu-system-x86_64, inside the test guest, maps an
 # instance as its RAM (memory-backend-file on /dev/egmN, share=on,

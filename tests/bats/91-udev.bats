@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # egm-boot: qemu
 # packaging/udev/70-egm.rules in the guest: `udevadm test` on an enabled
 # instance's device gives the link /dev/egm/<instance>. Runs in the qemu

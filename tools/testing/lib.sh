@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Common definitions for the egm build and test scripts. Sourced, not run.
 #
