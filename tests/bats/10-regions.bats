@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # DESIGN §2 regions: discovery from ACPI _DSD, merged GPUs, retired table,
 # the features file. ACPI boot only (the param boot is 15-param.bats).
+# egm-boot: acpi
 
 load lib/egm
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # Bad-input corpus (DESIGN §2 errno table, §9 grammar): every writable
 # configfs attribute gets the hostile values of data/configfs-corpus.tsv
 # in one write(2) each, and must fail with the documented errno and keep
@@ -41,14 +42,32 @@ run_table() {
 }
 
 # corpus_lines TARGET...: the corpus rows for TARGET as egm-io corpus
-# input (PATH WATCH ERRNO VALUE).
+# input (PATH WATCH ERRNO VALUE). The retire rows are written for x86's
+# socket0 (0x30000000-0x34000000); s0hi moves them to this guest's socket0
+# (its base is 256 MiB aligned on every architecture, lib.sh): 0x3....... ->
+# s0hi......., and 0x2fffffff (one byte below) -> s0m1.
 corpus_lines() {
-	awk -F '\t' -v targets=" $* " -v inst="$EGM_INST" -v reg="$EGM_REG" '
+	local s0hi s0m1
+	if ((EGM_S0_BASE & ((1 << 28) - 1))); then
+		echo "corpus_lines: socket0 at $EGM_S0_BASE is not 256 MiB aligned" >&2
+		return 1
+	fi
+	s0hi=$(printf '0x%x' $((EGM_S0_BASE >> 28)))
+	s0m1=$(printf '0x%x' $((EGM_S0_BASE - 1)))
+	awk -F '\t' -v targets=" $* " -v inst="$EGM_INST" -v reg="$EGM_REG" \
+		-v s0hi="$s0hi" -v s0m1="$s0m1" '
 		/^#/ || NF < 2 { next }
 		index(targets, " " $1 " ") == 0 { next }
 		{
 			if ($1 == "retire") {
 				path = reg "/socket0/retire"; watch = reg "/socket0/retired"
+				v = $3; out = ""
+				gsub(/0x2fffffff/, s0m1, v)
+				while (match(v, /0x3[0-4][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]/)) {
+					out = out substr(v, 1, RSTART - 1) s0hi substr(v, RSTART + 3, 7)
+					v = substr(v, RSTART + RLENGTH)
+				}
+				$3 = out v
 			} else if ($1 ~ /^busy:/) {
 				path = inst "/busy/" substr($1, 6); watch = path
 			} else {

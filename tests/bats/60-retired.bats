@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # DESIGN §5 retired blocks: the firmware table of socket0, clipping to the
 # instance, SIGBUS BUS_MCEERR_AR at the exact address, EIO/short counts,
 # runtime `retire` (also while mapped). ACPI boot only: socket0 has a
 # firmware table there. Tests that retire at run time reload the module in
 # teardown (retirements are forgotten at unload).
+# egm-boot: acpi
 
 load lib/egm
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
 # DESIGN §5 retired blocks: hostile firmware tables. The harness places
 # socket0's table at 0x2fff0000 (reserved memory, not claimed by anyone,
 # so /dev/mem reaches it); each test writes a different table there,
 # reloads egm and checks that it loads, warns as documented and records
 # exactly the valid blocks. The original table is put back afterwards.
+# egm-boot: acpi
 
 load lib/egm
 

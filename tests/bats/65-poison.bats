@@ -256,7 +256,7 @@ range=0x40000 0x10000"
 	bg_cmd m "open"; assert_equal "$output" ok
 	bg_cmd m "mmap 0 1M"; assert_equal "$output" ok
 	bg_cmd m "fill 0 1M 0x2b"; assert_equal "$output" ok
-	run poison $((0x30100000 + 0x30000))
+	run poison $((EGM_S0_BASE + 0x130000))
 	assert_output errno=ENXIO
 	run dmesg_since
 	assert_output --partial "memory outside kernel control"

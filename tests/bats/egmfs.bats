@@ -6,7 +6,6 @@
 # The guest has no JSON tool but egmfs's own parser (json-c): JSON output
 # is checked by feeding it back to "egmfs restore --dry-run" and by field;
 # the host-side tools/egmfs/tests/run.sh checks it with jq.
-# egm-boot: acpi
 
 load lib/egm
 
