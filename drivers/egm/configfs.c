@@ -619,11 +619,13 @@ static ssize_t egm_region_retired_pages_show(struct config_item *item,
 }
 CONFIGFS_ATTR_RO(egm_region_, retired_pages);
 
-static ssize_t egm_region_retired_show(struct config_item *item, char *page)
+/* A binary attribute: the list can be longer than a page. */
+static ssize_t egm_region_retired_read(struct config_item *item, void *buf,
+				       size_t size)
 {
-	return egm_retired_show(to_egm_region(item), page);
+	return egm_retired_list(to_egm_region(item), buf, size);
 }
-CONFIGFS_ATTR_RO(egm_region_, retired);
+CONFIGFS_BIN_ATTR_RO(egm_region_, retired, NULL, EGM_RETIRED_LIST_MAX);
 
 static ssize_t egm_region_devices_show(struct config_item *item, char *page)
 {
@@ -666,14 +668,19 @@ static struct configfs_attribute *egm_region_attrs[] = {
 	&egm_region_attr_source,
 	&egm_region_attr_free,
 	&egm_region_attr_retired_pages,
-	&egm_region_attr_retired,
 	&egm_region_attr_devices,
 	&egm_region_attr_retire,
 	NULL,
 };
 
+static struct configfs_bin_attribute *egm_region_bin_attrs[] = {
+	&egm_region_attr_retired,
+	NULL,
+};
+
 static const struct config_item_type egm_region_type = {
 	.ct_attrs = egm_region_attrs,
+	.ct_bin_attrs = egm_region_bin_attrs,
 	.ct_owner = THIS_MODULE,
 };
 

@@ -70,6 +70,10 @@
 #define EGM_BLOCK_SHIFT		16		/* retired blocks are 64 KiB */
 #define EGM_BLOCK_SIZE		BIT(EGM_BLOCK_SHIFT)
 #define EGM_RETIRED_MAX		4096		/* firmware table entries */
+/* "0x<16 hex digits> firmware\n" plus a NUL */
+#define EGM_RETIRED_LINE_MAX	32
+/* the configfs retired list: about 700,000 lines */
+#define EGM_RETIRED_LIST_MAX	SZ_16M
 #define EGM_SCRUB_CHUNK		SZ_2M
 #define EGM_SCRUB_MAX_WORKERS	16
 
@@ -313,7 +317,7 @@ int egm_retire(struct egm_region *region, phys_addr_t phys,
 	       enum egm_retire_source src);
 bool egm_retired_any(struct egm_region *region, phys_addr_t phys, u64 len);
 u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len);
-ssize_t egm_retired_show(struct egm_region *region, char *page);
+ssize_t egm_retired_list(struct egm_region *region, char *buf, size_t size);
 int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
 		       struct egm_range __user *uranges, u32 cap, u32 *count);
 void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len);

@@ -15,7 +15,7 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
-#include <linux/sysfs.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -234,27 +234,46 @@ u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len)
 	return bytes >> PAGE_SHIFT;
 }
 
-/* One line a block, as many as fit in the page; sorted by address. */
-ssize_t egm_retired_show(struct egm_region *region, char *page)
+/**
+ * egm_retired_list() - the retired blocks as text, one line a block
+ * @region: the region
+ * @buf: where to write, or NULL to learn the length
+ * @size: room in @buf
+ *
+ * Lines "0x<block address> <origin>\n", sorted by address; "\n" when
+ * there are none. configfs sizes the buffer with a first call (@buf NULL)
+ * and fills it with a second: a block retired in between may not fit,
+ * so only whole lines are written and the rest of @buf is padded with
+ * newlines (blocks are never un-retired, so the list only grows).
+ *
+ * Return: the length of the list (@buf NULL), else @size.
+ */
+ssize_t egm_retired_list(struct egm_region *region, char *buf, size_t size)
 {
+	char line[EGM_RETIRED_LINE_MAX];
 	unsigned long block;
-	ssize_t len = 0, n;
+	size_t len = 0;
 	void *entry;
+	int n;
 
 	xa_for_each(&region->retired, block, entry) {
 		if (!egm_retired_visible(entry))
 			continue;
-		n = sysfs_emit_at(page, len, "%#llx %s\n",
-				  (u64)block << EGM_BLOCK_SHIFT,
-				  egm_retire_names[xa_to_value(entry) &
-						   ~EGM_RETIRE_ZAPPING]);
-		if (!n)
-			break;
+		n = scnprintf(line, sizeof(line), "%#llx %s\n",
+			      (u64)block << EGM_BLOCK_SHIFT,
+			      egm_retire_names[xa_to_value(entry) &
+					       ~EGM_RETIRE_ZAPPING]);
+		if (buf) {
+			if (len + n > size)
+				break;
+			memcpy(buf + len, line, n);
+		}
 		len += n;
 	}
-	if (!len)
-		len = sysfs_emit(page, "\n");
-	return len;
+	if (!buf)
+		return len ? len : 1;
+	memset(buf + len, '\n', size - len);
+	return size;
 }
 
 /**

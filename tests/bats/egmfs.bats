@@ -285,6 +285,30 @@ json_instances_ok() {
 	assert_output "egmfs: 0x40000000: retire: address is not in any EGM region"
 }
 
+@test "7. retired lists more blocks than fit in a page; egmfs save keeps them all" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	local i pg n r=$EGM_REG/socket1
+	# lines of 20 bytes ("0x1000f0000 runtime"): PAGE_SIZE/16 of them are
+	# 1.25 pages (every retire logs a console line: ~30 ms each under TCG)
+	pg=$(page_size)
+	n=$((pg / 16))
+	for ((i = 0; i < n; i++)); do
+		echo $((EGM_S1_BASE + (i << 16))) >"$r/retire"
+	done
+	run num_of "$r/retired_pages"
+	assert_output $((n * 65536 / pg))
+	# (configfs reports size 0 in stat: count what read(2) returns)
+	assert [ "$(wc -c <"$r/retired")" -gt "$pg" ]
+	run grep -c ' runtime$' "$r/retired"
+	assert_output "$n"
+	run tail -n 1 "$r/retired"
+	assert_output "$(printf '0x%x runtime' $((EGM_S1_BASE + ((n - 1) << 16))))"
+	run "$EGMFS" save "$F"
+	assert_success
+	run grep -o '"0x1[0-9a-f]*"' "$F"
+	assert_equal "${#lines[@]}" "$n"
+}
+
 @test "7. egmfs: save: mode 0600, enabled instances by minor then disabled by name, runtime retirements" {
 	EGM_RELOAD_IN_TEARDOWN=1
 	"$EGMFS" create zz --region socket1 --size 4M --scrub none --enable

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,40 +25,96 @@ int attr_path(char *buf, size_t len, const char *dir, const char *name)
 	return 0;
 }
 
-int attr_read(const char *dir, const char *name, char *buf, size_t len)
+/* Read fd until EOF or len bytes; retries EINTR. Bytes read or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t len)
 {
-	char path[4096];
 	size_t got = 0;
 	ssize_t n;
-	int fd, ret;
 
-	ret = attr_path(path, sizeof(path), dir, name);
-	if (ret)
-		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* configfs hands out one page per read; loop for regular files. */
-	while (got + 1 < len) {
-		n = read(fd, buf + got, len - 1 - got);
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -errno;
-			close(fd);
-			return ret;
+			return -errno;
 		}
 		if (!n)
 			break;
 		got += n;
 	}
-	close(fd);
-	if (got + 1 >= len)
-		return -EOVERFLOW;
+	return got;
+}
+
+static int attr_open(const char *dir, const char *name)
+{
+	char path[4096];
+	int fd, ret;
+
+	ret = attr_path(path, sizeof(path), dir, name);
+	if (ret)
+		return ret;
+	/* configfs hands out one page per read: callers loop (read_full) */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* NUL-terminate buf after got bytes, dropping one trailing newline. */
+static int attr_trim(char *buf, size_t got)
+{
 	buf[got] = '\0';
 	if (got && buf[got - 1] == '\n')
 		buf[--got] = '\0';
 	return got;
+}
+
+int attr_read(const char *dir, const char *name, char *buf, size_t len)
+{
+	ssize_t got;
+	int fd;
+
+	fd = attr_open(dir, name);
+	if (fd < 0)
+		return fd;
+	got = read_full(fd, buf, len - 1);
+	close(fd);
+	if (got < 0)
+		return got;
+	if ((size_t)got + 1 >= len)
+		return -EOVERFLOW;
+	return attr_trim(buf, got);
+}
+
+int attr_read_alloc(const char *dir, const char *name, char **out)
+{
+	size_t cap = EGM_ATTR_MAX, got = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = attr_open(dir, name);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		buf = xrealloc(buf, cap);
+		n = read_full(fd, buf + got, cap - 1 - got);
+		if (n < 0) {
+			close(fd);
+			free(buf);
+			return n;
+		}
+		got += n;
+		if (got + 1 < cap)
+			break;
+		if (cap > INT_MAX / 2) {
+			close(fd);
+			free(buf);
+			return -EOVERFLOW;
+		}
+		cap *= 2;
+	}
+	close(fd);
+	*out = buf;
+	return attr_trim(buf, got);
 }
 
 int attr_read_u64(const char *dir, const char *name, u64 *val)

@@ -24,6 +24,11 @@ int attr_path(char *buf, size_t len, const char *dir, const char *name);
  * newline every egm attribute ends with. Returns the length.
  */
 int attr_read(const char *dir, const char *name, char *buf, size_t len);
+/*
+ * The same for lists that can exceed a page (retired): *out is malloc'd
+ * and grows as needed; free() it.
+ */
+int attr_read_alloc(const char *dir, const char *name, char **out);
 int attr_read_u64(const char *dir, const char *name, u64 *val);
 int attr_read_s64(const char *dir, const char *name, s64 *val);
 

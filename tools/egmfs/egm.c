@@ -293,12 +293,9 @@ static int read_lines(const char *dir, const char *name, char ***lines)
 	size_t n = 0;
 	int ret;
 
-	buf = xcalloc(1, EGM_ATTR_MAX);
-	ret = attr_read(dir, name, buf, EGM_ATTR_MAX);
-	if (ret < 0) {
-		free(buf);
+	ret = attr_read_alloc(dir, name, &buf);
+	if (ret < 0)
 		return ret;
-	}
 	v = xcalloc(ret / 2 + 2, sizeof(*v));
 	for (p = buf; *p; p = nl + 1) {
 		nl = strchr(p, '\n');

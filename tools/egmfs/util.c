@@ -177,10 +177,9 @@ ssize_t strscpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-void *xcalloc(size_t n, size_t size)
+/* Allocation failure: nothing sensible to do but stop. */
+static void *nonnull(void *p)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
 	if (!p) {
 		fputs("egmfs: out of memory\n", stderr);
 		exit(1);
@@ -188,13 +187,17 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xcalloc(size_t n, size_t size)
+{
+	return nonnull(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	return nonnull(realloc(p, size ? size : 1));
+}
+
 char *xstrdup(const char *s)
 {
-	char *p = strdup(s);
-
-	if (!p) {
-		fputs("egmfs: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
+	return nonnull(strdup(s));
 }

@@ -42,6 +42,7 @@ const char *fmt_size(u64 v, char *buf, size_t len);
 /* copy with truncation check: -E2BIG if src did not fit */
 ssize_t strscpy(char *dst, const char *src, size_t size);
 void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 
 #endif
