@@ -225,7 +225,7 @@ IOCTL_RETIRED=$((0xC008E601))
 	d=$(inst_dev vm0)
 	run run_table mmap egm-io mmap "$d" <<-END
 	1M 4K shared errno=EINVAL
-	0xff000 8K shared errno=EINVAL
+	0xf0000 128K shared errno=EINVAL
 	0 0x101000 shared errno=EINVAL
 	0 2M shared errno=EINVAL
 	0 1G shared errno=EINVAL
@@ -240,7 +240,7 @@ IOCTL_RETIRED=$((0xC008E601))
 	0 1M private errno=EINVAL
 	0 4K ro-write errno=EACCES
 	0 1M shared ok
-	0xff000 4K shared ok
+	0xf0000 64K shared ok
 	0 4K ro ok
 	END
 	assert_success

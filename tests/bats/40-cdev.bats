@@ -5,10 +5,6 @@
 
 load lib/egm
 
-huge_kernel() {
-	(($(kernel_version_num) >= 612)) && [[ ${EGM_ARCH:-x86_64} == x86_64 ]]
-}
-
 @test "3. sysfs attributes of an instance on socket1" {
 	make_ready vm0 socket1 4M 8M
 	local s
@@ -25,11 +21,7 @@ huge_kernel() {
 	expect_file "$s/retired_pages" 0
 	expect_file "$s/dev" "$(cat "$EGM_INST/vm0/dev")"
 	run cat "$s/pagesize"
-	if huge_kernel; then
-		assert_output "$((2 << 20))"
-	else
-		assert_output 4096
-	fi
+	assert_output "$(egm_pagesize $((EGM_S1_BASE + (4 << 20))) $((8 << 20)))"
 }
 
 @test "3. sysfs modes: base 0400, the others 0444" {
@@ -54,24 +46,24 @@ huge_kernel() {
 	run num_of "$s/base"; assert_output "$((EGM_S0_BASE + 0x100000))"
 }
 
-@test "9. pagesize: base pages on 6.1; PMD/PUD by alignment and size on 6.12+ x86" {
-	local s
+@test "9. pagesize: base pages on 6.1; PMD/PUD by alignment and size on 6.12+" {
+	local pg
+	pg=$(page_size)
 	make_ready a socket1 0 1G scrub=none
-	make_ready b socket0 4K 4M scrub=none
-	s=$(inst_sys a)
-	if huge_kernel; then
-		assert_equal "$(cat "$s/pagesize")" "$((1 << 30))"
-	else
-		assert_equal "$(cat "$s/pagesize")" 4096
+	make_ready b socket0 "$pg" 4M scrub=none
+	# 1 GiB aligned: PUD on x86_64, PMD on arm64 (6.12+), else PAGE_SIZE
+	expect_file "$(inst_sys a)/pagesize" "$(egm_pagesize "$EGM_S1_BASE" $((1 << 30)))"
+	if (($(kernel_version_num) >= 612)); then
+		refute [ "$(cat "$(inst_sys a)/pagesize")" = "$pg" ]
 	fi
 	# misaligned base: PAGE_SIZE everywhere
-	assert_equal "$(cat "$(inst_sys b)/pagesize")" 4096
+	expect_file "$(inst_sys b)/pagesize" "$pg"
 	disable_instance b
-	# 2M aligned but smaller than 2M: PAGE_SIZE
-	echo 0x200000 > "$EGM_INST/b/offset"
-	echo 1M > "$EGM_INST/b/size"
+	# PMD aligned but smaller than a PMD: PAGE_SIZE
+	echo $((pg * pg / 8)) > "$EGM_INST/b/offset"
+	echo $((pg * pg / 16)) > "$EGM_INST/b/size"
 	enable_instance b
-	assert_equal "$(cat "$(inst_sys b)/pagesize")" 4096
+	expect_file "$(inst_sys b)/pagesize" "$pg"
 }
 
 @test "3. uevent carries EGM_INSTANCE and EGM_PXM" {
@@ -201,7 +193,7 @@ huge_kernel() {
 
 @test "4. fork shares the open and the mapping" {
 	make_ready vm0 socket1 0 1M
-	run egm-io fork-shared "$(inst_dev vm0)" 0x3000
+	run egm-io fork-shared "$(inst_dev vm0)" $((3 * $(page_size)))
 	assert_success
 	assert_line words=2
 	assert_line ok

@@ -65,6 +65,34 @@ page_size() {
 	echo "$EGM_PAGE_SIZE"
 }
 
+# log2 of the page size (PAGE_SHIFT: 12, 14 or 16), e.g. si_addr_lsb of a
+# memory-error SIGBUS
+page_shift() {
+	local s=0
+	while (((1 << s) < EGM_PAGE_SIZE)); do s=$((s + 1)); done
+	echo "$s"
+}
+
+# egm_pagesize PHYS SIZE (numbers, no suffixes): the pagesize egm reports
+# for an extent (DESIGN §4): the largest huge entry the kernel maps that
+# PHYS is aligned to and SIZE holds, else the base page. Huge PFN entries come with 6.12: PMD on
+# x86_64 and arm64 (a PMD maps PAGE_SIZE/8 base pages: 2 MiB, 32 MiB,
+# 512 MiB), PUD (1 GiB) on x86_64 only.
+egm_pagesize() {
+	local phys=$(($1)) size=$(($2)) pg=$EGM_PAGE_SIZE s sizes=()
+	if (($(kernel_version_num) >= 612)); then
+		[[ ${EGM_ARCH:-x86_64} == x86_64 ]] && sizes+=($((1 << 30)))
+		sizes+=($((pg * pg / 8)))
+	fi
+	for s in "${sizes[@]}"; do
+		if ((phys % s == 0 && size >= s)); then
+			echo "$s"
+			return 0
+		fi
+	done
+	echo "$pg"
+}
+
 # s0pa OFFSET: the physical address OFFSET bytes into socket0, 0x-hex.
 s0pa() {
 	printf '0x%x\n' $((EGM_S0_BASE + $1))
@@ -516,29 +544,8 @@ bg_stop_all() {
 # A suite that needs more defines its own setup or teardown after the load,
 # calling egm_setup / egm_teardown from it.
 
-# Their load.bash files run "$(dirname ...)" once per sourced file: 15
-# forks, 0.6 s per test under TCG. Source what they list directly.
-egm_bats_libs() {
-	local d line
-	EGM_BATS_LIBS=()
-	for d in /usr/lib/bats/bats-support /usr/lib/bats/bats-assert; do
-		while IFS= read -r line; do
-			if [[ $line =~ /(src/[A-Za-z0-9_]+\.bash)\"$ ]]; then
-				EGM_BATS_LIBS+=("$d/${BASH_REMATCH[1]}")
-			fi
-		done <"$d/load.bash"
-	done
-	((${#EGM_BATS_LIBS[@]} >= 4))
-}
-if egm_bats_libs; then
-	for _egm_lib in "${EGM_BATS_LIBS[@]}"; do
-		# shellcheck source=/dev/null
-		source "$_egm_lib"
-	done
-else
-	load /usr/lib/bats/bats-support/load
-	load /usr/lib/bats/bats-assert/load
-fi
+# shellcheck source=tests/bats/lib/bats-libs.bash
+source "${BASH_SOURCE[0]%/*}/bats-libs.bash"
 
 setup() {
 	egm_setup
