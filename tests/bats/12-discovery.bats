@@ -8,8 +8,14 @@
 
 load lib/egm
 
-# Far above guest RAM (0-3 GiB, 4-5 GiB) and the ACPI regions.
+# Far above guest RAM (x86: 0-3 GiB, 4-5 GiB; arm64: from 1 GiB) and the
+# ACPI regions.
 FREE_PA=0x1000000000
+# 16 MiB of System RAM (x86: at 16 MiB; arm64: RAM starts at 1 GiB).
+RAM_PA=0x1000000
+if [[ ${EGM_ARCH:-x86_64} == aarch64 ]]; then
+	RAM_PA=0x50000000
+fi
 
 # Every test reloads with its own regions=; restore the default load once.
 teardown_file() {
@@ -52,14 +58,14 @@ assert_extra_log_lines() {
 
 assert_acpi_regions_intact() {
 	assert_equal "$(cat "$EGM_REG/socket0/source")" acpi
-	assert_equal "$(num_of "$EGM_REG/socket0/base")" "$((0x30000000))"
+	assert_equal "$(num_of "$EGM_REG/socket0/base")" "$((EGM_S0_BASE))"
 	assert_equal "$(cat "$EGM_REG/socket0/size")" "$((64 << 20))"
 	assert_equal "$(cat "$EGM_REG/socket1/source")" acpi
-	assert_equal "$(num_of "$EGM_REG/socket1/base")" "$((0x100000000))"
+	assert_equal "$(num_of "$EGM_REG/socket1/base")" "$((EGM_S1_BASE))"
 }
 
 @test "2. regions= identical to an ACPI region is ignored with an info line; source stays acpi" {
-	reload_with regions=0:0x30000000:64M
+	reload_with regions=0:$EGM_S0_BASE:64M
 	run ls "$EGM_REG"
 	assert_output "socket0
 socket1"
@@ -98,17 +104,19 @@ socket2"
 }
 
 @test "2. a region in System RAM is rejected with one log line" {
-	reload_with regions=2:0x1000000:16M
+	reload_with regions=2:$RAM_PA:16M
+	run dmesg_since
+	assert_output --partial "System RAM"
 	assert [ ! -e "$EGM_REG/socket2" ]
 	assert_extra_log_lines 1
 	assert_acpi_regions_intact
 }
 
 @test "2. a region overlapping another region is rejected with one log line" {
-	reload_with regions=2:0x100000000:4M
+	reload_with regions=2:$EGM_S1_BASE:4M
 	assert [ ! -e "$EGM_REG/socket2" ]
 	assert_extra_log_lines 1
-	reload_with regions=3:0x31000000:1M
+	reload_with regions=3:$(s0pa 0x1000000):1M
 	assert [ ! -e "$EGM_REG/socket3" ]
 	assert_extra_log_lines 1
 	assert_acpi_regions_intact
@@ -131,7 +139,7 @@ socket2"
 }
 
 @test "2. a bad entry does not stop a good one; two entries for one new PXM keep the first" {
-	reload_with regions=2:0x1000000:16M,3:$FREE_PA:64M
+	reload_with regions=2:$RAM_PA:16M,3:$FREE_PA:64M
 	assert [ ! -e "$EGM_REG/socket2" ]
 	assert [ -d "$EGM_REG/socket3" ]
 	reload_with regions=4:$FREE_PA:64M,4:$((FREE_PA + (1 << 30))):64M

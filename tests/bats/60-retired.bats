@@ -86,7 +86,8 @@ range=0x30000 0x10000"
 	make_ready s0 socket0 0 0
 	local d
 	d=$(inst_dev s0)
-	expect_out "sigbus code=BUS_MCEERR_AR addr_off=0x10000 lsb=$(( $(page_size) == 4096 ? 12 : 16 ))" egm-io touch "$d" 0x10000
+	# si_addr_lsb of a VM_FAULT_HWPOISON fault: PAGE_SHIFT
+	expect_out "sigbus code=BUS_MCEERR_AR addr_off=0x10000 lsb=$(page_shift)" egm-io touch "$d" 0x10000
 	run egm-io touch "$d" 0x2fff8
 	assert_output --regexp "^sigbus code=BUS_MCEERR_AR addr_off=0x2fff8 "
 	run egm-io touch "$d" 0x50abc
@@ -137,25 +138,26 @@ ok val=0x00"
 @test "5. retire: file is 0200; root without CAP_SYS_ADMIN → EPERM; nobody → EACCES" {
 	run egm-io stat "$EGM_REG/socket0/retire"
 	assert_output --partial "mode=0200"
-	expect_out errno=EACCES egm-io --as 65534:65534 writefile "$EGM_REG/socket0/retire" 0x30100000
-	expect_out errno=EPERM egm-io --drop-cap sys_admin writefile "$EGM_REG/socket0/retire" 0x30100000
+	expect_out errno=EACCES egm-io --as 65534:65534 writefile "$EGM_REG/socket0/retire" "$(s0pa 0x100000)"
+	expect_out errno=EPERM egm-io --drop-cap sys_admin writefile "$EGM_REG/socket0/retire" "$(s0pa 0x100000)"
 	run cat "$EGM_REG/socket0/retired"
-	refute_output --partial 0x30100000
+	refute_output --partial "$(s0pa 0x100000)"
 	expect_file "$EGM_REG/socket0/retired_pages" "$((4 * BLK_PAGES))"
 }
 
 @test "5. retire: outside the region or malformed → EINVAL, nothing recorded" {
 	local r=$EGM_REG/socket0
 	local v
-	for v in 0x40000000 0x2fff0000 0x34000000 0x100000000 0 -1 "" "0x30100000 " abc 0x \
-		18446744073709551616; do
+	# socket0's base + 256 MiB, the retired table, socket0's end, socket1
+	for v in "$(s0pa 0x10000000)" "$EGM_RT_BASE" "$(s0pa 0x4000000)" "$EGM_S1_BASE" \
+		0 -1 "" "$(s0pa 0x100000) " abc 0x 18446744073709551616; do
 		_expect_fail_msg EINVAL 'echo "$v" > "$r/retire"' || fail "retire '$v'"
 	done
 	expect_file "$r/retired_pages" "$((4 * BLK_PAGES))"
 	run cat "$r/retired"
 	assert_equal "$(wc -l <<< "$output")" 4
 	# socket1's address is outside socket0 and the other way round
-	_expect_fail_msg EINVAL 'echo 0x30100000 > "$EGM_REG/socket1/retire"'
+	_expect_fail_msg EINVAL 'echo "$(s0pa 0x100000)" > "$EGM_REG/socket1/retire"'
 	expect_file "$EGM_REG/socket1/retired" ""
 }
 
@@ -163,27 +165,27 @@ ok val=0x00"
 	dmesg_mark
 	EGM_RELOAD_IN_TEARDOWN=1
 	local r=$EGM_REG/socket0
-	echo 0x30100123 > "$r/retire"
+	s0pa 0x100123 > "$r/retire"
 	run cat "$r/retired"
-	assert_output "0x30010000 firmware
-0x30020000 firmware
-0x30050000 firmware
-0x30100000 runtime
-0x33ff0000 firmware"
+	assert_output "$(s0pa 0x10000) firmware
+$(s0pa 0x20000) firmware
+$(s0pa 0x50000) firmware
+$(s0pa 0x100000) runtime
+$(s0pa 0x3ff0000) firmware"
 	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
 	# again, any address in the block, and with the suffix grammar: no change
-	echo 0x30100000 > "$r/retire"
-	echo 0x3010ffff > "$r/retire"
-	echo $((0x30100000)) > "$r/retire"
-	echo 787456K > "$r/retire"
+	s0pa 0x100000 > "$r/retire"
+	s0pa 0x10ffff > "$r/retire"
+	echo $((EGM_S0_BASE + 0x100000)) > "$r/retire"
+	echo $(((EGM_S0_BASE + 0x100000) >> 10))K > "$r/retire"
 	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
 	# retiring a firmware block again changes nothing
-	echo 0x30010000 > "$r/retire"
+	s0pa 0x10000 > "$r/retire"
 	run cat "$r/retired"
-	assert_line "0x30010000 firmware"
+	assert_line "$(s0pa 0x10000) firmware"
 	assert_equal "$(wc -l <<< "$output")" 5
 	run dmesg_since
-	assert_output --regexp "(0x)?30100000"
+	assert_output --regexp "(0x)?$(printf %x $((EGM_S0_BASE + 0x100000)))"
 }
 
 @test "5. runtime retire while mapped: SIGBUS on the next touch, others unaffected" {
@@ -199,7 +201,7 @@ ok val=0x00"
 	bg_cmd sb "mmap 0 1M"; assert_equal "$output" ok
 	bg_cmd sb "fill 0 1M 0x43"; assert_equal "$output" ok
 	# block 0x20000 of instance a is mapped (touched by the fill)
-	echo $((0x100000000 + 0x20000)) > "$EGM_REG/socket1/retire"
+	echo $((EGM_S1_BASE + 0x20000)) > "$EGM_REG/socket1/retire"
 	bg_cmd sa "touch 0x20000"
 	assert_equal "${output%% lsb=*}" "sigbus code=BUS_MCEERR_AR addr_off=0x20000"
 	bg_cmd sa "touch 0x2ffff"
@@ -209,7 +211,7 @@ ok val=0x00"
 	bg_cmd sa "pread 0x20000 4096"; assert_equal "$output" errno=EIO
 	bg_cmd sa "info"; assert_equal "${output##*retired_pages=}" "$BLK_PAGES"
 	bg_cmd sb "check 0 1M 0x43"; assert_equal "$output" ok
-	expect_file "$EGM_REG/socket1/retired" "0x100020000 runtime"
+	expect_file "$EGM_REG/socket1/retired" "$(printf '0x%x' $((EGM_S1_BASE + 0x20000))) runtime"
 	bg_stop sa
 	bg_stop sb
 	wait_state a ready
@@ -229,18 +231,18 @@ range=0x20000 0x10000"
 	bg_cmd s "mmap 0 1M"; assert_equal "$output" ok
 	bg_cmd s "touch-write 0x40000"; assert_equal "$output" "ok val=0x00"
 	bg_cmd s "close"; assert_equal "$output" ok
-	echo $((0x100000000 + (2 << 20) + 0x40000)) > "$EGM_REG/socket1/retire"
+	echo $((EGM_S1_BASE + (2 << 20) + 0x40000)) > "$EGM_REG/socket1/retire"
 	bg_cmd s "touch 0x40000"
 	assert_equal "${output%% lsb=*}" "sigbus code=BUS_MCEERR_AR addr_off=0x40000"
 }
 
 @test "5. runtime retirements are forgotten at module reload" {
 	EGM_RELOAD_IN_TEARDOWN=1
-	echo 0x30200000 > "$EGM_REG/socket0/retire"
+	s0pa 0x200000 > "$EGM_REG/socket0/retire"
 	run cat "$EGM_REG/socket0/retired"
-	assert_line "0x30200000 runtime"
+	assert_line "$(s0pa 0x200000) runtime"
 	egm_reload
 	run cat "$EGM_REG/socket0/retired"
-	refute_line "0x30200000 runtime"
+	refute_line "$(s0pa 0x200000) runtime"
 	assert_equal "$(cat "$EGM_REG/socket0/retired_pages")" "$((4 * BLK_PAGES))"
 }

@@ -1,51 +1,55 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # DESIGN §5 retired blocks: hostile firmware tables. The harness places
-# socket0's table at 0x2fff0000 (reserved memory, not claimed by anyone,
-# so /dev/mem reaches it); each test writes a different table there,
-# reloads egm and checks that it loads, warns as documented and records
-# exactly the valid blocks. The original table is put back afterwards.
+# socket0's table at EGM_RT_BASE (x86: 0x2fff0000; memory kept from the
+# kernel and claimed by no one, so /dev/mem reaches it); each test writes a
+# different table there, reloads egm and checks that it loads, warns as
+# documented and records exactly the valid blocks. The original table is
+# put back afterwards.
 # egm-boot: acpi
 
 load lib/egm
 
-TABLE=$((0x2fff0000))
+TABLE=$((EGM_RT_BASE))
+# Table words the tests touch: the harness's table has 7 (count and six
+# entries, mkretired), the tables written here at most 6; the rest of the
+# 64 KiB is zero from boot. They go through devmem (an mmap of /dev/mem):
+# read() and write() of /dev/mem use the kernel's linear map, which on
+# arm64 does not cover this memory (no-map, or above mem=).
+NWORDS=8
+
+# word I [VALUE]: print table word I (0x%016X), or write VALUE to it.
+word() {
+	devmem $((TABLE + 8 * $1)) 64 ${2:+"$2"}
+}
 
 setup() {
 	egm_setup
-	SAVED=$BATS_TEST_TMPDIR/table.orig
-	dd if=/dev/mem of="$SAVED" bs=4096 skip=$((TABLE / 4096)) count=1 \
-		status=none
-	[[ $(stat -c %s "$SAVED") == 4096 ]]
+	local i
+	SAVED=()
+	for ((i = 0; i < NWORDS; i++)); do
+		SAVED[i]=$(word "$i")
+		[[ ${SAVED[i]} =~ ^0x[0-9A-F]{16}$ ]]
+	done
 }
 
 teardown() {
-	dd if="$SAVED" of=/dev/mem bs=4096 seek=$((TABLE / 4096)) count=1 \
-		conv=notrunc status=none
+	local i
+	for ((i = 0; i < NWORDS; i++)); do
+		word "$i" "${SAVED[i]}"
+	done
 	egm_cleanup
 	egm_reload
 }
 
-# le64 N...: the little-endian bytes of each 64-bit N.
-le64() {
-	local n i out
-	for n in "$@"; do
-		out=
-		for ((i = 0; i < 8; i++)); do
-			out+=$(printf '\\x%02x' $(((n >> (8 * i)) & 0xff)))
-		done
-		printf "$out"
-	done
-}
-
-# put_table COUNT ADDR...: write a table (count word, then entries).
+# put_table COUNT ADDR...: write a table (count word, then entries; the
+# other words of the first NWORDS zero).
 put_table() {
-	local f=$BATS_TEST_TMPDIR/table.new
-	le64 "$@" > "$f"
-	dd if=/dev/zero of=/dev/mem bs=4096 seek=$((TABLE / 4096)) count=1 \
-		conv=notrunc status=none
-	dd if="$f" of=/dev/mem bs=8 seek=$((TABLE / 8)) conv=notrunc \
-		status=none
+	local v=("$@") i
+	((${#v[@]} <= NWORDS)) || fail "put_table: more than $NWORDS words"
+	for ((i = 0; i < NWORDS; i++)); do
+		word "$i" "$(printf '0x%x' "${v[i]:-0}")"
+	done
 }
 
 reload_and_log() {
@@ -56,14 +60,19 @@ reload_and_log() {
 }
 
 @test "5. the table the harness placed is the one the other suites expect" {
-	run sh -c "dd if=/dev/mem bs=8 skip=$((TABLE / 8)) count=7 status=none | od -An -tx8"
-	assert_success
-	assert_output --partial "0000000000000006"
-	assert_output --partial "0000000030050123"
+	local want=(6) off i
+	# the entries of mkretired, as offsets into socket0
+	for off in 0x10000 0x20000 0x10000 0x10000000 0x50123 0x3ff0000; do
+		want+=($((EGM_S0_BASE + off)))
+	done
+	for ((i = 0; i < 7; i++)); do
+		assert_equal "$(word "$i")" "$(printf '0x%016X' "${want[i]}")"
+	done
+	assert_equal "$(word 7)" 0x0000000000000000
 }
 
 @test "5. count 0 means no retired blocks, without a warning" {
-	put_table 0 $((0x30010000))
+	put_table 0 "$(s0pa 0x10000)"
 	reload_and_log
 	expect_file "$EGM_REG/socket0/retired_pages" 0
 	expect_file "$EGM_REG/socket0/retired" ""
@@ -73,19 +82,20 @@ reload_and_log() {
 @test "5. a count past the cap of 4096 is clamped with a warning; garbage is skipped" {
 	# 65536 entries claimed; the 4096 read are the one valid entry and
 	# zeroes (address 0: outside the region).
-	put_table 65536 $((0x30100000))
+	put_table 65536 "$(s0pa 0x100000)"
 	reload_and_log
 	[[ $LOG == *"socket0: retired table claims 65536 entries, reading the first 4096"* ]]
 	[[ $LOG == *"socket0: retired table: skipped 4095 entries outside the region and 0 duplicates"* ]]
-	expect_file "$EGM_REG/socket0/retired" "0x30100000 firmware"
+	expect_file "$EGM_REG/socket0/retired" "$(s0pa 0x100000) firmware"
 	expect_file "$EGM_REG/socket0/retired_pages" $((65536 / $(page_size)))
 }
 
 @test "5. entries past the end, below the base and all-ones are skipped; the module still loads" {
-	put_table 5 $((0x2fff0000)) $((0x34000000)) -1 $((0x33ff0000)) \
-		$((0x33ff8000))
+	# the table's own address, socket0's end, all-ones, the last block twice
+	put_table 5 "$EGM_RT_BASE" "$(s0pa 0x4000000)" -1 "$(s0pa 0x3ff0000)" \
+		"$(s0pa 0x3ff8000)"
 	reload_and_log
 	[[ $LOG == *"socket0: retired table: skipped 3 entries outside the region and 1 duplicates"* ]]
-	expect_file "$EGM_REG/socket0/retired" "0x33ff0000 firmware"
+	expect_file "$EGM_REG/socket0/retired" "$(s0pa 0x3ff0000) firmware"
 	[[ $LOG != *WARNING:* && $LOG != *"Call Trace"* ]]
 }

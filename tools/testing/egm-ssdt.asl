@@ -6,12 +6,18 @@
  * It describes the guest's two EGM regions the way Grace firmware does:
  * one NVDA2008 device per GPU, each carrying _DSD device properties.
  *   EGM0, EGM1: two GPUs of socket 0, describing the same region
- *               (64 MiB at 0x30000000, PXM 0) and the same retired-pages
- *               table at 0x2fff0000 (see mkretired).
- *   EGM2:       the GPU of socket 1 (1 GiB at 0x100000000, PXM 1), no
+ *               (64 MiB at EGM_S0_BASE, PXM 0) and the same retired-pages
+ *               table at EGM_RT_BASE (see mkretired).
+ *   EGM2:       the GPU of socket 1 (1 GiB at EGM_S1_BASE, PXM 1), no
  *               retired-pages table.
- * The ranges are kept from the guest kernel with memmap=…$… (see run).
+ * The addresses are the guest layout of the architecture and boot
+ * (tools/testing/lib.sh: x86_64 0x30000000, 0x100000000, 0x2fff0000);
+ * mkinitramfs writes them to egm-layout.h for iasl. The ranges are kept
+ * from the guest kernel with memmap=…$… on x86_64 and above mem= on arm64
+ * (see run).
  */
+#include "egm-layout.h"
+
 DefinitionBlock ("egm.aml", "SSDT", 2, "EGMTST", "EGMGUEST", 0x00000001)
 {
     Scope (\_SB)
@@ -26,9 +32,9 @@ DefinitionBlock ("egm.aml", "SSDT", 2, "EGMTST", "EGMGUEST", 0x00000001)
                 Package ()
                 {
                     Package () { "nvidia,egm-pxm", 0 },
-                    Package () { "nvidia,egm-base-pa", 0x30000000 },
+                    Package () { "nvidia,egm-base-pa", EGM_S0_BASE },
                     Package () { "nvidia,egm-size", 0x4000000 },
-                    Package () { "nvidia,egm-retired-pages-data-base", 0x2fff0000 },
+                    Package () { "nvidia,egm-retired-pages-data-base", EGM_RT_BASE },
                 }
             })
         }
@@ -43,9 +49,9 @@ DefinitionBlock ("egm.aml", "SSDT", 2, "EGMTST", "EGMGUEST", 0x00000001)
                 Package ()
                 {
                     Package () { "nvidia,egm-pxm", 0 },
-                    Package () { "nvidia,egm-base-pa", 0x30000000 },
+                    Package () { "nvidia,egm-base-pa", EGM_S0_BASE },
                     Package () { "nvidia,egm-size", 0x4000000 },
-                    Package () { "nvidia,egm-retired-pages-data-base", 0x2fff0000 },
+                    Package () { "nvidia,egm-retired-pages-data-base", EGM_RT_BASE },
                 }
             })
         }
@@ -60,7 +66,7 @@ DefinitionBlock ("egm.aml", "SSDT", 2, "EGMTST", "EGMGUEST", 0x00000001)
                 Package ()
                 {
                     Package () { "nvidia,egm-pxm", 1 },
-                    Package () { "nvidia,egm-base-pa", 0x100000000 },
+                    Package () { "nvidia,egm-base-pa", EGM_S1_BASE },
                     Package () { "nvidia,egm-size", 0x40000000 },
                 }
             })
