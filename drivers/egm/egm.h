@@ -31,6 +31,9 @@
  * 2. egm_region.lock (mutex): the region's list of enabled extents and
  *    revoked flag transitions.
  * 3. the region's retired xarray lock (spinlock, via xa_lock()).
+ *    Readers of the retired set (the configfs list, retired_pages, the
+ *    RETIRED ranges) walk it under RCU (xa_for_each()) without that lock:
+ *    blocks are only ever added, so a walk sees a set that only grows.
  *
  * Never taken under any of them: configfs directory locks (open() calls
  * configfs_depend_item() before it takes an instance lock).
