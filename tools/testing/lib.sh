@@ -88,6 +88,7 @@ egm_qemu_bench_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 40
 # socket1 has none, as in the other boots.
 # egm_layout BOOT sets the layout of BOOT (acpi or param); the variables
 # start out with the default boot's.
+# shellcheck disable=SC2034 # used by the scripts that source this
 egm_layout() {
 	if [[ $egm_arch == arm64 && $1 == acpi ]]; then
 		egm_s0_base=0xc4000000 egm_s1_base=0x100000000 egm_rt_base=0xc3ff0000
@@ -96,16 +97,13 @@ egm_layout() {
 	else
 		egm_s0_base=0x30000000 egm_s1_base=0x100000000 egm_rt_base=0x2fff0000
 	fi
-	# shellcheck disable=SC2034 # used by check
 	egm_param_regions=0:$egm_s0_base:64M,1:$egm_s1_base:1G
 }
-# shellcheck disable=SC2034 # used by the scripts that source this
-egm_s0_base='' egm_s1_base='' egm_rt_base='' egm_param_regions=''
-if [[ $egm_arch == arm64 ]]; then
-	egm_layout param
-else
-	egm_layout acpi
-fi
+# The default boot of the architecture: where .bats files without an
+# egm-boot tag run (check) and whose layout the variables start with.
+egm_default_boot=acpi
+[[ $egm_arch == arm64 ]] && egm_default_boot=param
+egm_layout "$egm_default_boot"
 # arm64 UEFI: mem= counts the 64 MiB of flash1 at 0x04000000 that edk2
 # declares as memory, so 2144M ends RAM at 1 GiB + 2080 MiB = 0xc2000000.
 # shellcheck disable=SC2034 # used by run
