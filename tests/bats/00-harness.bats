@@ -74,30 +74,32 @@ uefi_one_node() {
 	assert_output $'0\n1'
 }
 
-# covered START END: a top-level "Reserved" /proc/iomem entry (the kernel
-# merges adjacent memmap= ranges; arm64 names no-map memory "reserved")
-# contains [START, END].
-covered() {
+# iomem_top NAME START END [overlaps]: a top-level /proc/iomem entry named
+# NAME (a glob) contains [START, END], or with "overlaps" overlaps it.
+iomem_top() {
 	local line range lo hi
 	while read -r line; do
-		[[ $line == *" : "[Rr]"eserved" && ${line:0:1} != " " ]] || continue
+		[[ $line == *" : "$1 && ${line:0:1} != " " ]] || continue
 		range=${line%% *}
 		lo=$((16#${range%-*})) hi=$((16#${range#*-}))
-		((lo <= $1 && hi >= $2)) && return 0
+		if [[ ${4:-} == overlaps ]]; then
+			((lo <= $3 && hi >= $2)) && return 0
+		else
+			((lo <= $2 && hi >= $3)) && return 0
+		fi
 	done </proc/iomem
 	return 1
 }
 
-# in_ram START END: a "System RAM" /proc/iomem entry overlaps [START, END].
+# covered START END: a "Reserved" entry (the kernel merges adjacent memmap=
+# ranges; arm64 names no-map memory "reserved") contains [START, END].
+covered() {
+	iomem_top "[Rr]eserved" "$1" "$2"
+}
+
+# in_ram START END: a "System RAM" entry overlaps [START, END].
 in_ram() {
-	local line range lo hi
-	while read -r line; do
-		[[ $line == *" : System RAM" && ${line:0:1} != " " ]] || continue
-		range=${line%% *}
-		lo=$((16#${range%-*})) hi=$((16#${range#*-}))
-		((lo <= $2 && hi >= $1)) && return 0
-	done </proc/iomem
-	return 1
+	iomem_top "System RAM" "$1" "$2" overlaps
 }
 
 @test "/proc/iomem shows the reserved EGM ranges and the retired table" {
