@@ -97,22 +97,22 @@ int attr_read_alloc(const char *dir, const char *name, char **out)
 	for (;;) {
 		buf = xrealloc(buf, cap);
 		n = read_full(fd, buf + got, cap - 1 - got);
-		if (n < 0) {
-			close(fd);
-			free(buf);
-			return n;
-		}
+		if (n < 0)
+			break;
 		got += n;
 		if (got + 1 < cap)
 			break;
 		if (cap > INT_MAX / 2) {
-			close(fd);
-			free(buf);
-			return -EOVERFLOW;
+			n = -EOVERFLOW;
+			break;
 		}
 		cap *= 2;
 	}
 	close(fd);
+	if (n < 0) {
+		free(buf);
+		return n;
+	}
 	*out = buf;
 	return attr_trim(buf, got);
 }
