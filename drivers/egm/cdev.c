@@ -392,6 +392,7 @@ static long egm_ioctl_info(struct egm_instance *inst, void __user *uarg)
 		.pagesize = egm_pagesize(inst),
 		.numa_node = region->nid,
 		.pxm = region->pxm,
+		.cpu_node = region->cpu_node,
 		.retired_pages = egm_retired_pages(region,
 						   egm_instance_phys(inst),
 						   inst->rsize),
@@ -400,7 +401,8 @@ static long egm_ioctl_info(struct egm_instance *inst, void __user *uarg)
 
 	if (get_user(argsz, (u32 __user *)uarg))
 		return -EFAULT;
-	if (argsz < 8 || argsz > 4096)
+	/* at least argsz and flags; at most a page, as documented */
+	if (argsz < offsetofend(struct egm_info, flags) || argsz > 4096)
 		return -EINVAL;
 	if (copy_to_user(uarg, &info, min_t(u32, argsz, sizeof(info))))
 		return -EFAULT;
@@ -427,7 +429,7 @@ static long egm_ioctl_retired(struct egm_instance *inst,
 	return count > cap ? -ENOSPC : 0;
 }
 
-/* Dispatch on type and number only: argsz alone sizes the copy. */
+/* argsz alone sizes every copy (include/uapi/linux/egm.h). */
 static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct egm_instance *inst = file->private_data;
@@ -435,19 +437,23 @@ static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	long ret;
 	int idx;
 
-	if (_IOC_TYPE(cmd) != EGM_IOCTL_MAGIC)
-		return -ENOTTY;
-	if (_IOC_NR(cmd) != _IOC_NR(EGM_IOCTL_INFO) &&
-	    _IOC_NR(cmd) != _IOC_NR(EGM_IOCTL_RETIRED))
+	if (cmd != EGM_IOCTL_INFO && cmd != EGM_IOCTL_RETIRED)
 		return -ENOTTY;
 
 	idx = srcu_read_lock(&egm_srcu);
-	if (egm_region_revoked(inst->region))
+	if (egm_region_revoked(inst->region)) {
 		ret = -ENODEV;
-	else if (_IOC_NR(cmd) == _IOC_NR(EGM_IOCTL_INFO))
+		goto out;
+	}
+	switch (cmd) {
+	case EGM_IOCTL_INFO:
 		ret = egm_ioctl_info(inst, uarg);
-	else
+		break;
+	default:
 		ret = egm_ioctl_retired(inst, uarg);
+		break;
+	}
+out:
 	srcu_read_unlock(&egm_srcu, idx);
 	return ret;
 }
@@ -510,6 +516,30 @@ static ssize_t numa_node_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(numa_node);
 
+static ssize_t cpu_node_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", dev_to_inst(dev)->region->cpu_node);
+}
+static DEVICE_ATTR_RO(cpu_node);
+
+/* The names NVIDIA's downstream driver uses, for its tools. */
+static ssize_t gpu_devices_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct egm_region *region = dev_to_inst(dev)->region;
+
+	return egm_dev_names_show(region->gpus, region->nr_gpus, buf);
+}
+static DEVICE_ATTR_RO(gpu_devices);
+
+static ssize_t egm_size_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%#llx\n", dev_to_inst(dev)->rsize);
+}
+static DEVICE_ATTR_RO(egm_size);
+
 static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -570,6 +600,7 @@ static struct attribute *egm_dev_attrs[] = {
 	&dev_attr_region.attr,
 	&dev_attr_pxm.attr,
 	&dev_attr_numa_node.attr,
+	&dev_attr_cpu_node.attr,
 	&dev_attr_offset.attr,
 	&dev_attr_size.attr,
 	&dev_attr_base.attr,
@@ -577,6 +608,8 @@ static struct attribute *egm_dev_attrs[] = {
 	&dev_attr_scrub_progress.attr,
 	&dev_attr_retired_pages.attr,
 	&dev_attr_pagesize.attr,
+	&dev_attr_gpu_devices.attr,
+	&dev_attr_egm_size.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(egm_dev);
@@ -624,20 +657,30 @@ static const struct device_type egm_dev_type = {
 	.release = egm_dev_release,
 };
 
+/* Link @n devices into the class device, each under its own name. */
+static void egm_dev_link_all(struct egm_dev *edev, struct device *const *devs,
+			     unsigned int n, bool add)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = dev_name(devs[i]);
+
+		if (!add)
+			sysfs_remove_link(&edev->dev.kobj, name);
+		else if (sysfs_create_link(&edev->dev.kobj, &devs[i]->kobj,
+					   name))
+			dev_warn(&edev->dev, "cannot link %s\n", name);
+	}
+}
+
+/* The describing firmware devices and the GPUs (by PCI address). */
 static void egm_dev_links(struct egm_dev *edev, bool add)
 {
 	struct egm_region *region = edev->inst->region;
-	unsigned int i;
 
-	for (i = 0; i < region->nr_fw_devs; i++) {
-		struct device *fw = region->fw_devs[i];
-
-		if (!add)
-			sysfs_remove_link(&edev->dev.kobj, dev_name(fw));
-		else if (sysfs_create_link(&edev->dev.kobj, &fw->kobj,
-					   dev_name(fw)))
-			dev_warn(&edev->dev, "cannot link %s\n", dev_name(fw));
-	}
+	egm_dev_link_all(edev, region->fw_devs, region->nr_fw_devs, add);
+	egm_dev_link_all(edev, region->gpus, region->nr_gpus, add);
 }
 
 /* Create /dev/egmN and its sysfs directory; instance lock held. */

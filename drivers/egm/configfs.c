@@ -570,11 +570,23 @@ static inline struct egm_region *to_egm_region(struct config_item *item)
 	return container_of(to_config_group(item), struct egm_region, group);
 }
 
+/*
+ * Host physical addresses are for root only (0400), as sysfs "base" is:
+ * CONFIGFS_ATTR_RO() makes a file every user can read.
+ */
+#define EGM_CONFIGFS_ATTR_ADMIN_RO(_pfx, _name)			\
+static struct configfs_attribute _pfx##attr_##_name = {		\
+	.ca_name	= __stringify(_name),				\
+	.ca_mode	= 0400,						\
+	.ca_owner	= THIS_MODULE,					\
+	.show		= _pfx##_name##_show,				\
+}
+
 static ssize_t egm_region_base_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%llu\n", (u64)to_egm_region(item)->base);
 }
-CONFIGFS_ATTR_RO(egm_region_, base);
+EGM_CONFIGFS_ATTR_ADMIN_RO(egm_region_, base);
 
 static ssize_t egm_region_size_show(struct config_item *item, char *page)
 {
@@ -593,6 +605,12 @@ static ssize_t egm_region_numa_node_show(struct config_item *item, char *page)
 	return sysfs_emit(page, "%d\n", to_egm_region(item)->nid);
 }
 CONFIGFS_ATTR_RO(egm_region_, numa_node);
+
+static ssize_t egm_region_cpu_node_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%d\n", to_egm_region(item)->cpu_node);
+}
+CONFIGFS_ATTR_RO(egm_region_, cpu_node);
 
 static ssize_t egm_region_source_show(struct config_item *item, char *page)
 {
@@ -625,22 +643,33 @@ static ssize_t egm_region_retired_read(struct config_item *item, void *buf,
 {
 	return egm_retired_list(to_egm_region(item), buf, size);
 }
-CONFIGFS_BIN_ATTR_RO(egm_region_, retired, NULL, EGM_RETIRED_LIST_MAX);
+
+/* 0400 like base: CONFIGFS_BIN_ATTR_RO() makes it readable by all. */
+static struct configfs_bin_attribute egm_region_attr_retired = {
+	.cb_attr = {
+		.ca_name	= "retired",
+		.ca_mode	= 0400,
+		.ca_owner	= THIS_MODULE,
+	},
+	.cb_max_size	= EGM_RETIRED_LIST_MAX,
+	.read		= egm_region_retired_read,
+};
 
 static ssize_t egm_region_devices_show(struct config_item *item, char *page)
 {
 	struct egm_region *region = to_egm_region(item);
-	unsigned int i;
-	ssize_t len = 0;
 
-	for (i = 0; i < region->nr_fw_devs; i++)
-		len += sysfs_emit_at(page, len, "%s\n",
-				     dev_name(region->fw_devs[i]));
-	if (!len)
-		len = sysfs_emit(page, "\n");
-	return len;
+	return egm_dev_names_show(region->fw_devs, region->nr_fw_devs, page);
 }
 CONFIGFS_ATTR_RO(egm_region_, devices);
+
+static ssize_t egm_region_gpus_show(struct config_item *item, char *page)
+{
+	struct egm_region *region = to_egm_region(item);
+
+	return egm_dev_names_show(region->gpus, region->nr_gpus, page);
+}
+CONFIGFS_ATTR_RO(egm_region_, gpus);
 
 static ssize_t egm_region_retire_store(struct config_item *item,
 				       const char *page, size_t count)
@@ -665,10 +694,12 @@ static struct configfs_attribute *egm_region_attrs[] = {
 	&egm_region_attr_size,
 	&egm_region_attr_pxm,
 	&egm_region_attr_numa_node,
+	&egm_region_attr_cpu_node,
 	&egm_region_attr_source,
 	&egm_region_attr_free,
 	&egm_region_attr_retired_pages,
 	&egm_region_attr_devices,
+	&egm_region_attr_gpus,
 	&egm_region_attr_retire,
 	NULL,
 };

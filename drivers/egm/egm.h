@@ -7,7 +7,11 @@
  * struct egm_region	One per firmware region (socket). Built at module
  *			load, freed at module exit. Files and mappings pin
  *			the module (fops owner, vm_file), so a region always
- *			outlives its users; revoke only marks it dead.
+ *			outlives its users; revoke only marks it dead. It
+ *			holds references on its describing firmware devices
+ *			and on the GPUs (PCI devices) they are companions
+ *			of until then; those lists, the retired-table
+ *			addresses, nid and cpu_node never change after load.
  * struct egm_instance	Created by mkdir under instances/, freed by the
  *			release of its config_item when the last reference
  *			is put. References: configfs (until rmdir), each
@@ -47,7 +51,9 @@
  * mappings: no fault can re-insert what was withdrawn.
  *
  * The scrub workers take no lock at all; they are cancelled (and waited
- * for) under the instance lock.
+ * for) under the instance lock. Starting a scrub takes cpus_read_lock()
+ * under the instance lock to queue one worker on each online CPU of the
+ * region's cpu_node; nothing takes an egm lock under cpus_read_lock().
  */
 #ifndef _EGM_H
 #define _EGM_H
@@ -103,6 +109,17 @@ enum egm_retire_source {
 	EGM_RETIRE_POISON,
 };
 
+/**
+ * struct egm_fw_table - a firmware retired-pages table
+ * @addr: its physical address
+ * @dev: the first firmware device that pointed at it (in the region's
+ *	 @fw_devs, which holds the reference)
+ */
+struct egm_fw_table {
+	phys_addr_t addr;
+	struct device *dev;
+};
+
 /* Set in an xarray value while the block is recorded but not yet zapped. */
 #define EGM_RETIRE_ZAPPING	0x10
 
@@ -120,12 +137,18 @@ enum egm_state {
  * @name: "socket<PXM>"
  * @pxm: ACPI proximity domain
  * @nid: NUMA node, NUMA_NO_NODE if unknown
+ * @cpu_node: nearest node with CPUs (@nid if it has some), NUMA_NO_NODE
+ *	      if @nid is unknown; the scrub runs there
  * @base: physical base address
  * @size: size in bytes
  * @source: where it was described
  * @fw_devs: the describing firmware devices (referenced), sorted by name
  * @nr_fw_devs: entries in @fw_devs
- * @retired_table: physical address of the firmware retired table, or 0
+ * @gpus: the PCI devices whose ACPI companions are in @fw_devs
+ *	  (referenced), sorted by name
+ * @nr_gpus: entries in @gpus
+ * @tables: the firmware retired tables, one per distinct address
+ * @nr_tables: entries in @tables
  * @res: our claim in iomem_resource
  * @vaddr: write-back kernel mapping of the whole region
  * @inode: owner of the address_space every mapping of the region uses
@@ -140,6 +163,8 @@ enum egm_state {
  *	      block; set (atomically) in a context that cannot allocate
  * @poison_work: moves @poisoned into @retired
  * @pfn_space: our registration with the memory-failure code
+ * @scrub_cpus: CPUs that have zeroed a chunk of this region since load
+ *		(debugfs scrub_cpus), set with set_bit()
  * @debugfs: debugfs directory
  */
 struct egm_region {
@@ -148,12 +173,16 @@ struct egm_region {
 	char name[16];
 	u32 pxm;
 	int nid;
+	int cpu_node;
 	phys_addr_t base;
 	u64 size;
 	enum egm_source source;
 	struct device **fw_devs;
 	unsigned int nr_fw_devs;
-	phys_addr_t retired_table;
+	struct device **gpus;
+	unsigned int nr_gpus;
+	struct egm_fw_table *tables;
+	unsigned int nr_tables;
 	struct resource *res;
 	void *vaddr;
 	struct inode *inode;
@@ -167,6 +196,7 @@ struct egm_region {
 #if EGM_MEMORY_FAILURE
 	struct pfn_address_space pfn_space;
 #endif
+	unsigned long *scrub_cpus;
 	struct dentry *debugfs;
 };
 
@@ -291,6 +321,8 @@ int egm_region_claim(struct egm_region *region, struct egm_instance *inst);
 void egm_region_unclaim(struct egm_region *region, struct egm_instance *inst);
 void egm_region_revoke(struct egm_region *region);
 bool egm_region_revoked(const struct egm_region *region);
+ssize_t egm_dev_names_show(struct device *const *devs, unsigned int n,
+			   char *page);
 int egm_parse_u64(const char *page, size_t count, bool suffix, u64 *val);
 
 /* configfs.c */
@@ -311,7 +343,7 @@ void egm_scrub_cancel(struct egm_instance *inst);
 unsigned int egm_scrub_progress(struct egm_instance *inst);
 
 /* retire.c */
-void egm_retired_load_table(struct egm_region *region);
+void egm_retired_load_tables(struct egm_region *region);
 int egm_poison_init(struct egm_region *region);
 bool egm_poison_active(const struct egm_region *region);
 bool egm_poison_everywhere(void);

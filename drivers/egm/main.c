@@ -101,7 +101,11 @@ static int __init egm_init(void)
 	if (ret)
 		return ret;
 
-	egm_wq = alloc_workqueue("egm_scrub", WQ_UNBOUND, 0);
+	/*
+	 * Per-CPU and CPU intensive: the scrub places one long-running
+	 * worker on each CPU of the region's cpu_node itself.
+	 */
+	egm_wq = alloc_workqueue("egm_scrub", WQ_CPU_INTENSIVE, 0);
 	if (!egm_wq) {
 		ret = -ENOMEM;
 		goto err_srcu;

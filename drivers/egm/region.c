@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
+#include <linux/bitmap.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/io.h>
@@ -19,10 +20,14 @@
 #include <linux/list_sort.h>
 #include <linux/module.h>
 #include <linux/numa.h>
+#include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/pci.h>
 #include <linux/property.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 
 #include "egm.h"
 
@@ -113,6 +118,23 @@ struct egm_region *egm_region_find(const char *name)
 		if (!strcmp(region->name, name))
 			return region;
 	return NULL;
+}
+
+/*
+ * The names of @n devices, one a line (an empty line for none): the
+ * configfs devices and gpus lists, sysfs gpu_devices.
+ */
+ssize_t egm_dev_names_show(struct device *const *devs, unsigned int n,
+			   char *page)
+{
+	unsigned int i;
+	ssize_t len = 0;
+
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(page, len, "%s\n", dev_name(devs[i]));
+	if (!len)
+		len = sysfs_emit(page, "\n");
+	return len;
 }
 
 bool egm_region_revoked(const struct egm_region *region)
@@ -244,6 +266,15 @@ static const struct file_operations egm_revoke_fops = {
 	.llseek = noop_llseek,
 };
 
+static int egm_scrub_cpus_show(struct seq_file *m, void *v)
+{
+	struct egm_region *region = m->private;
+
+	seq_printf(m, "%*pbl\n", nr_cpu_ids, region->scrub_cpus);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(egm_scrub_cpus);
+
 static int egm_pxm_to_nid(u32 pxm)
 {
 	int nid = NUMA_NO_NODE;
@@ -260,6 +291,27 @@ static const char *const egm_source_name[] = {
 	[EGM_SRC_PARAM] = "param",
 };
 
+/*
+ * The nearest node that has CPUs, by the firmware's distances: the node
+ * itself when it has CPUs, the lowest id among equally near ones.
+ * Grace firmware puts EGM in a proximity domain of its own, a node
+ * without CPUs; the scrub and the VM's vCPUs belong on its socket's CPUs.
+ */
+static int egm_nearest_cpu_node(int nid)
+{
+	int n, best = NUMA_NO_NODE, best_dist = INT_MAX;
+
+	if (nid == NUMA_NO_NODE || node_state(nid, N_CPU))
+		return nid;
+	for_each_node_state(n, N_CPU) {
+		if (node_distance(nid, n) < best_dist) {
+			best_dist = node_distance(nid, n);
+			best = n;
+		}
+	}
+	return best;
+}
+
 /* Candidates collected from every source before validation. */
 struct egm_candidate {
 	struct list_head node;
@@ -270,33 +322,46 @@ struct egm_candidate {
 static LIST_HEAD(egm_candidates);
 
 static struct egm_region *egm_region_alloc(u32 pxm, u64 base, u64 size,
-					   u64 retired, enum egm_source src)
+					   enum egm_source src)
 {
 	struct egm_region *region;
 
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region)
 		return NULL;
+	region->scrub_cpus = bitmap_zalloc(nr_cpu_ids, GFP_KERNEL);
+	if (!region->scrub_cpus) {
+		kfree(region);
+		return NULL;
+	}
 	snprintf(region->name, sizeof(region->name), "socket%u", pxm);
 	region->pxm = pxm;
 	region->base = base;
 	region->size = size;
-	region->retired_table = retired;
 	region->source = src;
 	region->nid = egm_pxm_to_nid(pxm);
+	region->cpu_node = egm_nearest_cpu_node(region->nid);
 	mutex_init(&region->lock);
 	INIT_LIST_HEAD(&region->extents);
 	xa_init(&region->retired);
 	return region;
 }
 
-static void egm_region_free_struct(struct egm_region *region)
+static void egm_put_devices(struct device **devs, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < region->nr_fw_devs; i++)
-		put_device(region->fw_devs[i]);
-	kfree(region->fw_devs);
+	for (i = 0; i < n; i++)
+		put_device(devs[i]);
+	kfree(devs);
+}
+
+static void egm_region_free_struct(struct egm_region *region)
+{
+	egm_put_devices(region->fw_devs, region->nr_fw_devs);
+	egm_put_devices(region->gpus, region->nr_gpus);
+	kfree(region->tables);
+	bitmap_free(region->scrub_cpus);
 	xa_destroy(&region->retired);
 	mutex_destroy(&region->lock);
 	kfree(region);
@@ -319,45 +384,114 @@ static const char *egm_candidate_origin(struct egm_candidate *c)
 	return "regions=";
 }
 
-/* Keep the firmware devices sorted by name, as sysfs lists them. */
-static int egm_candidate_add_dev(struct egm_region *region, struct device *dev)
+/*
+ * Add a reference to @dev to the array *@devs of *@nr devices, kept
+ * sorted by name as sysfs lists them.
+ */
+static int egm_devs_add(struct device ***devs, unsigned int *nr,
+			struct device *dev)
 {
-	struct device **devs;
+	struct device **d;
 	unsigned int i;
 
-	devs = krealloc_array(region->fw_devs, region->nr_fw_devs + 1,
-			      sizeof(*devs), GFP_KERNEL);
-	if (!devs)
+	d = krealloc_array(*devs, *nr + 1, sizeof(*d), GFP_KERNEL);
+	if (!d)
 		return -ENOMEM;
-	region->fw_devs = devs;
-	for (i = region->nr_fw_devs; i > 0; i--) {
-		if (strcmp(dev_name(devs[i - 1]), dev_name(dev)) < 0)
+	*devs = d;
+	for (i = *nr; i > 0; i--) {
+		if (strcmp(dev_name(d[i - 1]), dev_name(dev)) < 0)
 			break;
-		devs[i] = devs[i - 1];
+		d[i] = d[i - 1];
 	}
-	devs[i] = get_device(dev);
-	region->nr_fw_devs++;
+	d[i] = get_device(dev);
+	(*nr)++;
 	return 0;
 }
 
-static int egm_candidate_add(u32 pxm, u64 base, u64 size, u64 retired,
-			     enum egm_source src, struct device *dev)
+/* Remember a retired table once, whichever device points at it. */
+static int egm_region_add_table(struct egm_region *region, u64 addr,
+				struct device *dev)
 {
-	const char *origin = dev ? dev_name(dev) : "regions=";
+	struct egm_fw_table *t;
+	unsigned int i;
+
+	if (!addr)
+		return 0;
+	for (i = 0; i < region->nr_tables; i++)
+		if (region->tables[i].addr == addr)
+			return 0;
+	t = krealloc_array(region->tables, region->nr_tables + 1, sizeof(*t),
+			   GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	region->tables = t;
+	t[region->nr_tables].addr = addr;
+	t[region->nr_tables].dev = dev;
+	region->nr_tables++;
+	return 0;
+}
+
+/**
+ * struct egm_desc - one description of a region
+ * @pxm: nvidia,egm-pxm
+ * @base: nvidia,egm-base-pa
+ * @size: nvidia,egm-size
+ * @table: nvidia,egm-retired-pages-data-base, 0 if none
+ * @src: where it comes from
+ * @dev: the firmware device carrying it, NULL for regions=
+ * @gpu: the PCI device @dev is the ACPI companion of, or NULL
+ */
+struct egm_desc {
+	u32 pxm;
+	u64 base;
+	u64 size;
+	u64 table;
+	enum egm_source src;
+	struct device *dev;
+	struct device *gpu;
+};
+
+/*
+ * A firmware device describing @region: its name goes to devices, its
+ * retired table to the tables to merge, and the PCI device it is the
+ * companion of (a GPU, as Grace firmware writes it) to gpus.
+ */
+static int egm_region_add_fw(struct egm_region *region,
+			     const struct egm_desc *d)
+{
+	int ret;
+
+	ret = egm_devs_add(&region->fw_devs, &region->nr_fw_devs, d->dev);
+	if (!ret)
+		ret = egm_region_add_table(region, d->table, d->dev);
+	if (!ret && d->gpu)
+		ret = egm_devs_add(&region->gpus, &region->nr_gpus, d->gpu);
+	return ret;
+}
+
+/*
+ * One description of a region. Every GPU of a socket describes it, each
+ * with its own copy of the retired table: equal pxm, base and size make
+ * one region whatever the table addresses.
+ */
+static int egm_candidate_add(const struct egm_desc *d)
+{
+	const char *origin = d->dev ? dev_name(d->dev) : "regions=";
+	u32 pxm = d->pxm;
+	u64 base = d->base, size = d->size;
 	struct egm_candidate *c = egm_candidate_find(pxm);
 	struct egm_region *r;
 
 	if (c) {
 		r = c->region;
-		if (r->base == base && r->size == size &&
-		    (src == EGM_SRC_PARAM || r->retired_table == retired)) {
-			if (dev)
-				return egm_candidate_add_dev(r, dev);
+		if (r->base == base && r->size == size) {
+			if (d->dev)
+				return egm_region_add_fw(r, d);
 			pr_info("socket%u: regions= entry repeats the %s description, ignored\n",
 				pxm, egm_candidate_origin(c));
 			return 0;
 		}
-		if (src == EGM_SRC_PARAM) {
+		if (d->src == EGM_SRC_PARAM) {
 			pr_err("socket%u: regions= entry %#llx+%#llx conflicts with the %s description, ignored\n",
 			       pxm, base, size, egm_candidate_origin(c));
 			return 0;
@@ -372,27 +506,30 @@ static int egm_candidate_add(u32 pxm, u64 base, u64 size, u64 retired,
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
-	c->region = egm_region_alloc(pxm, base, size, retired, src);
+	c->region = egm_region_alloc(pxm, base, size, d->src);
 	if (!c->region) {
 		kfree(c);
 		return -ENOMEM;
 	}
 	list_add_tail(&c->node, &egm_candidates);
-	if (dev)
-		return egm_candidate_add_dev(c->region, dev);
+	if (d->dev)
+		return egm_region_add_fw(c->region, d);
 	return 0;
 }
 
 #ifdef CONFIG_ACPI
 static int egm_acpi_probe_one(struct device *dev, void *data)
 {
-	struct fwnode_handle *fw = acpi_fwnode_handle(to_acpi_device(dev));
-	u64 pxm, base, size, retired = 0;
+	struct acpi_device *adev = to_acpi_device(dev);
+	struct fwnode_handle *fw = acpi_fwnode_handle(adev);
+	struct egm_desc d = { .src = EGM_SRC_ACPI, .dev = dev };
+	struct device *phys;
+	u64 pxm;
 
 	if (fwnode_property_read_u64(fw, "nvidia,egm-pxm", &pxm))
 		return 0;
-	if (fwnode_property_read_u64(fw, "nvidia,egm-base-pa", &base) ||
-	    fwnode_property_read_u64(fw, "nvidia,egm-size", &size)) {
+	if (fwnode_property_read_u64(fw, "nvidia,egm-base-pa", &d.base) ||
+	    fwnode_property_read_u64(fw, "nvidia,egm-size", &d.size)) {
 		pr_err("%s: incomplete EGM description, ignored\n",
 		       dev_name(dev));
 		return 0;
@@ -402,9 +539,14 @@ static int egm_acpi_probe_one(struct device *dev, void *data)
 		       dev_name(dev), pxm);
 		return 0;
 	}
+	d.pxm = pxm;
 	fwnode_property_read_u64(fw, "nvidia,egm-retired-pages-data-base",
-				 &retired);
-	return egm_candidate_add(pxm, base, size, retired, EGM_SRC_ACPI, dev);
+				 &d.table);
+	/* Grace firmware: the _DSD sits in the GPU's ACPI companion */
+	phys = acpi_get_first_physical_node(adev);
+	if (phys && dev_is_pci(phys))
+		d.gpu = phys;
+	return egm_candidate_add(&d);
 }
 
 static int egm_acpi_discover(void)
@@ -443,8 +585,10 @@ static int egm_param_discover(void)
 			pr_err("regions=: malformed entry, expected <pxm>:<base>:<size>\n");
 			continue;
 		}
-		ret = egm_candidate_add(pxm, base, size, 0, EGM_SRC_PARAM,
-					NULL);
+		ret = egm_candidate_add(&(struct egm_desc){
+			.pxm = pxm, .base = base, .size = size,
+			.src = EGM_SRC_PARAM,
+		});
 		if (ret)
 			break;
 	}
@@ -510,15 +654,17 @@ static int egm_region_accept(struct egm_region *region)
 		region->inode = NULL;
 		goto err_unmap;
 	}
-	egm_retired_load_table(region);
+	egm_retired_load_tables(region);
 	if (egm_poison_init(region))
 		goto err_inode;
 	region->debugfs = debugfs_create_dir(region->name, egm_debugfs);
 	debugfs_create_file("revoke", 0200, region->debugfs, region,
 			    &egm_revoke_fops);
-	pr_info("%s: %#llx+%#llx (%s), numa node %d, %lu retired blocks\n",
+	debugfs_create_file("scrub_cpus", 0400, region->debugfs, region,
+			    &egm_scrub_cpus_fops);
+	pr_info("%s: %#llx+%#llx (%s), numa node %d, cpu node %d, %lu retired blocks\n",
 		region->name, base, size, egm_source_name[region->source],
-		region->nid, region->nr_retired);
+		region->nid, region->cpu_node, region->nr_retired);
 	list_add_tail(&region->node, &egm_regions);
 	return 0;
 

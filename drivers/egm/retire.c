@@ -15,6 +15,8 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -79,79 +81,142 @@ static u64 egm_block_overlap(unsigned long block, phys_addr_t start, u64 len)
 	return hi > lo ? hi - lo : 0;
 }
 
-/*
- * The firmware table: u64 count; u64 addr[count], little endian, in
- * memory that must not be System RAM. Problems cost a warning, never
- * the region.
- */
-void egm_retired_load_table(struct egm_region *region)
+static int egm_block_cmp(const void *a, const void *b)
 {
-	phys_addr_t table = region->retired_table;
-	unsigned int added = 0, outside = 0, dups = 0;
-	u64 count, i, addr, block;
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Map the whole of a firmware table: u64 count; u64 addr[count], little
+ * endian, in memory that must not be System RAM. Returns the mapping
+ * and sets *@count (clamped to EGM_RETIRED_MAX), or NULL with a warning
+ * (or silently for count 0).
+ */
+static __le64 *egm_table_map(struct egm_region *region,
+			     const struct egm_fw_table *t, u64 *count)
+{
+	phys_addr_t table = t->addr;
+	const char *who = dev_name(t->dev);
 	__le64 *map;
 	size_t len;
-	int ret;
 
-	if (!table)
-		return;
 	if (!IS_ALIGNED(table, sizeof(u64)) ||
 	    region_intersects(table, sizeof(u64), IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_warn("%s: retired table at %pa is not in reserved memory, ignored\n",
-			region->name, &table);
-		return;
+		pr_warn("%s: retired table of %s at %pa is not in reserved memory, ignored\n",
+			region->name, who, &table);
+		return NULL;
 	}
 	map = memremap(table, sizeof(u64), MEMREMAP_WB);
-	if (!map) {
-		pr_warn("%s: cannot map the retired table at %pa, ignored\n",
-			region->name, &table);
-		return;
-	}
-	count = le64_to_cpu(map[0]);
+	if (!map)
+		goto nomap;
+	*count = le64_to_cpu(map[0]);
 	memunmap(map);
-	if (!count)
-		return;
-	if (count > EGM_RETIRED_MAX) {
-		pr_warn("%s: retired table claims %llu entries, reading the first %u\n",
-			region->name, count, EGM_RETIRED_MAX);
-		count = EGM_RETIRED_MAX;
+	if (!*count)
+		return NULL;
+	if (*count > EGM_RETIRED_MAX) {
+		pr_warn("%s: retired table claims %llu entries, reading the first %u (%s at %pa)\n",
+			region->name, *count, EGM_RETIRED_MAX, who, &table);
+		*count = EGM_RETIRED_MAX;
 	}
-
-	len = (count + 1) * sizeof(u64);
+	len = (*count + 1) * sizeof(u64);
 	if (region_intersects(table, len, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_warn("%s: retired table at %pa runs into System RAM, ignored\n",
-			region->name, &table);
-		return;
+		pr_warn("%s: retired table of %s at %pa runs into System RAM, ignored\n",
+			region->name, who, &table);
+		return NULL;
 	}
 	map = memremap(table, len, MEMREMAP_WB);
-	if (!map) {
-		pr_warn("%s: cannot map the retired table at %pa, ignored\n",
-			region->name, &table);
-		return;
-	}
-	for (i = 1; i <= count; i++) {
-		addr = le64_to_cpu(map[i]);
-		block = egm_block(addr);
-		if (!egm_block_overlap(block, region->base, region->size)) {
-			outside++;
-			continue;
-		}
-		ret = egm_retired_add(region, block, EGM_RETIRE_FIRMWARE, false);
-		if (ret < 0)
-			break;
-		if (ret)
-			added++;
+	if (map)
+		return map;
+nomap:
+	pr_warn("%s: cannot map the retired table of %s at %pa, ignored\n",
+		region->name, who, &table);
+	return NULL;
+}
+
+/*
+ * Read one table into @blocks (room for EGM_RETIRED_MAX): the distinct
+ * blocks of its entries that lie in the region, sorted. Entries outside
+ * the region and repeated blocks cost a warning. Returns their number.
+ */
+static unsigned int egm_table_read(struct egm_region *region,
+				   const struct egm_fw_table *t,
+				   unsigned long *blocks)
+{
+	unsigned int n = 0, i, outside = 0, dups = 0;
+	u64 count = 0, e;
+	__le64 *map;
+
+	map = egm_table_map(region, t, &count);
+	if (!map)
+		return 0;
+	for (e = 1; e <= count; e++) {
+		unsigned long block = egm_block(le64_to_cpu(map[e]));
+
+		if (egm_block_overlap(block, region->base, region->size))
+			blocks[n++] = block;
 		else
-			dups++;
+			outside++;
 	}
 	memunmap(map);
+
+	sort(blocks, n, sizeof(*blocks), egm_block_cmp, NULL);
+	for (e = 0, i = 0; e < n; e++) {
+		if (i && blocks[i - 1] == blocks[e])
+			dups++;
+		else
+			blocks[i++] = blocks[e];
+	}
 	if (outside || dups)
-		pr_warn("%s: retired table: skipped %u entries outside the region and %u duplicates\n",
-			region->name, outside, dups);
-	pr_info("%s: retired table: %u blocks from %llu entries\n",
-		region->name, added, count);
+		pr_warn("%s: retired table: skipped %u entries outside the region and %u duplicates (%s at %pa)\n",
+			region->name, outside, dups, dev_name(t->dev), &t->addr);
+	return i;
+}
+
+/*
+ * The firmware tables of the region: every GPU of a socket carries its
+ * own copy, so the retired set is their union. Copies that disagree are
+ * worth one line: firmware usually writes them identically. Problems
+ * cost a warning, never the region.
+ */
+void egm_retired_load_tables(struct egm_region *region)
+{
+	unsigned int i, e, n, n0 = 0, added = 0;
+	unsigned long *first, *blocks;
+	bool differ = false;
+
+	if (!region->nr_tables)
+		return;
+	first = kvmalloc_array(2 * EGM_RETIRED_MAX, sizeof(*first), GFP_KERNEL);
+	if (!first) {
+		pr_warn("%s: no memory to read the retired tables, ignored\n",
+			region->name);
+		return;
+	}
+	blocks = first + EGM_RETIRED_MAX;
+	for (i = 0; i < region->nr_tables; i++) {
+		n = egm_table_read(region, &region->tables[i],
+				   i ? blocks : first);
+		if (!i)
+			n0 = n;
+		else if (n != n0 || memcmp(first, blocks, n * sizeof(*blocks)))
+			differ = true;
+		for (e = 0; e < n; e++)
+			if (egm_retired_add(region, i ? blocks[e] : first[e],
+					    EGM_RETIRE_FIRMWARE, false) > 0)
+				added++;
+	}
+	kvfree(first);
+	if (differ)
+		pr_info("%s: the %u retired tables of its GPUs differ; using their union\n",
+			region->name, region->nr_tables);
+	pr_info("%s: retired table: %u blocks from %u table%s\n",
+		region->name, added, region->nr_tables,
+		region->nr_tables == 1 ? "" : "s");
 }
 
 /* Remove [phys, phys + len) of @region from every user mapping. */

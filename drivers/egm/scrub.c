@@ -2,16 +2,18 @@
 /*
  * egm: asynchronous, parallel zeroing of an instance.
  *
- * The extent is cut into EGM_SCRUB_CHUNK pieces. One worker per CPU of
- * the region's node (bounded) is queued on that node; each takes the
- * next chunk until none is left or the scrub is cancelled, so cancel
- * takes at most one chunk. The last worker out marks the instance
- * ready and wakes open() waiters. Workers hold no lock: the instance
+ * The extent is cut into EGM_SCRUB_CHUNK pieces. One worker per online
+ * CPU of the region's cpu_node (bounded) is queued on that CPU: the
+ * nearest node with CPUs, since Grace firmware puts EGM in a node of its
+ * own without any. Each worker takes the next chunk until none is left
+ * or the scrub is cancelled, so cancel takes at most one chunk. The last
+ * worker out marks the instance ready and wakes open() waiters. Workers hold no lock: the instance
  * cannot go away under them because disable and revoke cancel and wait
  * (under the instance lock) before anything is torn down.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/mm.h>
@@ -79,6 +81,8 @@ static void egm_scrub_work(struct work_struct *work)
 		off = (u64)chunk * EGM_SCRUB_CHUNK;
 		len = min_t(u64, EGM_SCRUB_CHUNK, inst->rsize - off);
 		egm_scrub_chunk(inst, off, len);
+		/* bound work: the CPU cannot change under us */
+		set_bit(raw_smp_processor_id(), inst->region->scrub_cpus);
 		atomic64_add(len, &s->done);
 		if (delay)
 			fsleep(delay);
@@ -96,16 +100,16 @@ static void egm_scrub_work(struct work_struct *work)
 	}
 }
 
-static unsigned int egm_scrub_workers(int nid, unsigned long nr_chunks)
+/*
+ * The CPUs to scrub on: the online CPUs of @nid, or all online CPUs
+ * without a node. Caller holds cpus_read_lock().
+ */
+static void egm_scrub_cpumask(int nid, struct cpumask *mask)
 {
-	unsigned int n;
-
-	if (nid != NUMA_NO_NODE)
-		n = cpumask_weight(cpumask_of_node(nid));
+	if (nid == NUMA_NO_NODE)
+		cpumask_copy(mask, cpu_online_mask);
 	else
-		n = num_online_cpus();
-	n = clamp_t(unsigned int, n, 1, EGM_SCRUB_MAX_WORKERS);
-	return min_t(unsigned long, n, nr_chunks);
+		cpumask_and(mask, cpumask_of_node(nid), cpu_online_mask);
 }
 
 void egm_scrub_init(struct egm_instance *inst)
@@ -127,12 +131,34 @@ static void egm_scrub_flush(struct egm_scrub *s)
 		flush_work(&s->workers[i].work);
 }
 
+/*
+ * Queue the workers of @s, one per CPU of @mask (at most
+ * EGM_SCRUB_MAX_WORKERS, at most one per chunk), each bound to its CPU.
+ */
+static void egm_scrub_queue(struct egm_scrub *s, const struct cpumask *mask)
+{
+	unsigned int i = 0, cpu;
+
+	s->nr_workers = clamp_t(unsigned long, cpumask_weight(mask), 1,
+				min_t(unsigned long, EGM_SCRUB_MAX_WORKERS,
+				      s->nr_chunks));
+	atomic_set(&s->active, s->nr_workers);
+	for_each_cpu(cpu, mask) {
+		if (i == s->nr_workers)
+			break;
+		queue_work_on(cpu, egm_wq, &s->workers[i++].work);
+	}
+	/* no online CPU on the node: wherever we are */
+	while (i < s->nr_workers)
+		queue_work(egm_wq, &s->workers[i++].work);
+}
+
 /* Start zeroing the instance; caller holds the instance lock. */
 void egm_scrub_start(struct egm_instance *inst)
 {
 	struct egm_scrub *s = &inst->scrub;
-	int nid = inst->region->nid;
-	unsigned int i;
+	cpumask_var_t mask;
+	bool have_mask;
 
 	lockdep_assert_held(&inst->lock);
 	egm_scrub_flush(s);
@@ -142,14 +168,13 @@ void egm_scrub_start(struct egm_instance *inst)
 	WRITE_ONCE(s->cancel, false);
 	WRITE_ONCE(inst->state, EGM_STATE_SCRUBBING);
 
-	s->nr_workers = egm_scrub_workers(nid, s->nr_chunks);
-	atomic_set(&s->active, s->nr_workers);
-	for (i = 0; i < s->nr_workers; i++) {
-		if (nid != NUMA_NO_NODE)
-			queue_work_node(nid, egm_wq, &s->workers[i].work);
-		else
-			queue_work(egm_wq, &s->workers[i].work);
-	}
+	have_mask = zalloc_cpumask_var(&mask, GFP_KERNEL);
+	cpus_read_lock();
+	if (have_mask)
+		egm_scrub_cpumask(inst->region->cpu_node, mask);
+	egm_scrub_queue(s, have_mask ? mask : cpu_none_mask);
+	cpus_read_unlock();
+	free_cpumask_var(mask);
 }
 
 /*

@@ -172,8 +172,8 @@ corpus_setup() {
 	wait_state v ready 30
 }
 
-IOCTL_INFO=$((0xC030E600))
-IOCTL_RETIRED=$((0xC008E601))
+IOCTL_INFO=$((0xE600))
+IOCTL_RETIRED=$((0xE601))
 
 @test "9. corpus: ioctls (bad argsz, NULL/bad/read-only/unaligned pointers, unknown commands)" {
 	make_ready vm0 socket1 0 1M scrub=none
@@ -192,9 +192,9 @@ IOCTL_RETIRED=$((0xC008E601))
 	$IOCTL_INFO null errno=EFAULT
 	$IOCTL_INFO badptr errno=EFAULT
 	$IOCTL_INFO readonly errno=EFAULT
-	$IOCTL_INFO unaligned ok.ret=0.argsz=48
-	$IOCTL_INFO 8 ok.ret=0.argsz=48
-	$IOCTL_INFO 4096 ok.ret=0.argsz=48
+	$IOCTL_INFO unaligned ok.ret=0.argsz=56
+	$IOCTL_INFO 8 ok.ret=0.argsz=56
+	$IOCTL_INFO 4096 ok.ret=0.argsz=56
 	$IOCTL_RETIRED 0 errno=EINVAL
 	$IOCTL_RETIRED 1 errno=EINVAL
 	$IOCTL_RETIRED 7 errno=EINVAL
@@ -203,6 +203,8 @@ IOCTL_RETIRED=$((0xC008E601))
 	$IOCTL_RETIRED 0xffffffff ok.ret=0.argsz=4294967295
 	$IOCTL_RETIRED 0x80000008 ok.ret=0.argsz=2147483656
 	$IOCTL_RETIRED unaligned ok.ret=0.argsz=48
+	$((0xC030E600)) 48 errno=ENOTTY
+	$((0xC008E601)) 48 errno=ENOTTY
 	$((0xC030E602)) 48 errno=ENOTTY
 	$((0xC030E603)) 48 errno=ENOTTY
 	$((0xC030E6FF)) 48 errno=ENOTTY

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §9 UAPI: EGM_IOCTL_INFO and EGM_IOCTL_RETIRED (argsz-first,
-# _IOC_SIZE ignored), hostile ioctls. Retired ranges: 60-retired.bats.
+# The ioctls of Documentation/userspace-api/egm.rst: EGM_IOCTL_INFO and
+# EGM_IOCTL_RETIRED (_IO numbers, argsz-first), hostile ioctls. Retired
+# ranges: 60-retired.bats.
 
 load lib/egm
 
@@ -11,8 +12,8 @@ ioc() {
 	printf '0x%x\n' $((($1 << 30) | ($4 << 16) | ($2 << 8) | $3))
 }
 
-INFO=$(ioc 3 0xE6 0 48)
-RETIRED=$(ioc 3 0xE6 1 8)
+INFO=$(ioc 0 0xE6 0 0)
+RETIRED=$(ioc 0 0xE6 1 0)
 # 0xa5 fill of the helper's buffer: a field the driver did not write
 UNTOUCHED64=11936128518282651045
 
@@ -22,21 +23,40 @@ setup() {
 	D=$(inst_dev vm0)
 }
 
-@test "9. the ioctl numbers are _IOWR(0xE6, 0/1, ...)" {
-	assert_equal "$INFO" 0xc030e600
-	assert_equal "$RETIRED" 0xc008e601
+@test "9. the ioctl numbers are _IO(0xE6, 0/1); sized forms of them are unknown (ENOTTY)" {
+	assert_equal "$INFO" 0xe600
+	assert_equal "$RETIRED" 0xe601
+	# the numbers of the unreleased _IOWR(..., struct) ABI
+	expect_out errno=ENOTTY egm-io ioctl-raw "$D" "$(ioc 3 0xE6 0 48)"
+	expect_out errno=ENOTTY egm-io ioctl-raw "$D" "$(ioc 3 0xE6 1 8)"
 }
 
 @test "9. INFO: every field of a socket1 instance" {
 	run egm-io info "$D"
 	assert_success
-	assert_line "argsz=48"
+	assert_line "argsz=56"
 	assert_line "size=$((2 << 20))"
 	assert_line "offset=$((4 << 20))"
 	assert_line "pagesize=$(cat "$(inst_sys vm0)/pagesize")"
-	assert_line "numa_node=1"
-	assert_line "pxm=1"
+	assert_line "numa_node=$EGM_S1_NODE"
+	assert_line "pxm=$EGM_S1_PXM"
+	assert_line "cpu_node=$EGM_S1_CPU_NODE"
+	assert_line "reserved=0x0"
 	assert_line "retired_pages=0"
+}
+
+@test "9. INFO: a 48-byte caller (the first layout) gets 48 bytes, cpu_node untouched" {
+	run egm-io info "$D" 48
+	assert_success
+	assert_line "argsz=56"
+	assert_line "numa_node=$EGM_S1_NODE"
+	assert_line "retired_pages=0"
+	# bytes 48-55 keep the helper's 0xa5 fill
+	assert_line "cpu_node=$((0xa5a5a5a5 - (1 << 32)))"
+	assert_line "reserved=0xa5a5a5a5"
+	run egm-io info "$D" 56
+	assert_line "cpu_node=$EGM_S1_CPU_NODE"
+	assert_line "reserved=0x0"
 }
 
 @test "9. INFO flags: SCRUB_ZERO follows scrub; HUGE_* and MEMORY_FAILURE follow features" {
@@ -76,37 +96,39 @@ setup() {
 	done
 }
 
-@test "9. INFO: a short argsz gets min(argsz, 48) bytes and argsz=48" {
+@test "9. INFO: a short argsz gets min(argsz, 56) bytes and argsz=56" {
 	run egm-io info "$D" 8
 	assert_success
-	assert_line argsz=48
+	assert_line argsz=56
 	assert_line --regexp '^flags=0x[0-9a-f]+$'
 	# size was not written
 	assert_line "size=$UNTOUCHED64"
 	run egm-io info "$D" 16
-	assert_line argsz=48
+	assert_line argsz=56
 	assert_line "size=$((2 << 20))"
 	assert_line "offset=$UNTOUCHED64"
 	run egm-io info "$D" 40
-	assert_line "pxm=1"
+	assert_line "pxm=$EGM_S1_PXM"
 	assert_line "retired_pages=$UNTOUCHED64"
 }
 
-@test "9. INFO: a larger argsz (up to 4096) works and argsz comes back as 48" {
+@test "9. INFO: a larger argsz (up to 4096) works and argsz comes back as 56" {
 	local a
-	for a in 48 49 56 4096; do
+	for a in 56 57 64 4096; do
 		run egm-io info "$D" "$a"
 		assert_success
-		assert_line argsz=48
+		assert_line argsz=56
+		assert_line "cpu_node=$EGM_S1_CPU_NODE"
 		assert_line "size=$((2 << 20))"
 		assert_line "retired_pages=0"
 	done
 }
 
-@test "9. _IOC_SIZE and _IOC_DIR are ignored: _IO(0xE6, 0) and a wrong size still work" {
-	expect_out "ok ret=0 argsz=48" egm-io ioctl-raw "$D" "$(ioc 0 0xE6 0 0)"
-	expect_out "ok ret=0 argsz=48" egm-io ioctl-raw "$D" "$(ioc 2 0xE6 0 8)"
-	expect_out "ok ret=0 argsz=48" egm-io ioctl-raw "$D" "$(ioc 3 0xE6 0 200)" 64
+@test "9. the command is matched whole: a direction or size field → ENOTTY" {
+	expect_out "ok ret=0 argsz=56" egm-io ioctl-raw "$D" "$(ioc 0 0xE6 0 0)"
+	expect_out errno=ENOTTY egm-io ioctl-raw "$D" "$(ioc 2 0xE6 0 8)"
+	expect_out errno=ENOTTY egm-io ioctl-raw "$D" "$(ioc 0 0xE6 0 200)" 64
+	expect_out errno=ENOTTY egm-io ioctl-raw "$D" "$(ioc 1 0xE6 1 0)"
 }
 
 @test "9. unknown nr or type → ENOTTY" {
@@ -126,7 +148,7 @@ setup() {
 }
 
 @test "9. an unaligned argument pointer works" {
-	expect_out "ok ret=0 argsz=48" egm-io ioctl-raw "$D" "$INFO" unaligned
+	expect_out "ok ret=0 argsz=56" egm-io ioctl-raw "$D" "$INFO" unaligned
 }
 
 @test "9. RETIRED on a clean instance: count=0, also with a header-only buffer" {
@@ -161,6 +183,6 @@ setup() {
 @test "9. INFO on a read-only fd works" {
 	run egm-io session "$D" <<< $'open rdonly\ninfo\nexit'
 	assert_line --index 0 ok
-	assert_line --index 1 --partial "argsz=48 "
+	assert_line --index 1 --partial "argsz=56 "
 	assert_line --index 1 --partial " size=$((2 << 20)) "
 }

@@ -530,12 +530,14 @@ static int do_info(int fd, uint32_t argsz, bool one_line)
 	i->argsz = argsz;
 	if (ioctl(fd, EGM_IOCTL_INFO, &u) < 0)
 		return fail_errno(errno);
+	/* retired_pages last: suites take everything after it */
 	printf("argsz=%" PRIu32 "%sflags=0x%" PRIx32 "%ssize=%" PRIu64 "%soffset=%" PRIu64
 	       "%spagesize=%" PRIu64 "%snuma_node=%" PRId32 "%spxm=%" PRIu32
-	       "%sretired_pages=%" PRIu64 "\n",
+	       "%scpu_node=%" PRId32 "%sreserved=0x%" PRIx32 "%sretired_pages=%" PRIu64 "\n",
 	       i->argsz, sep, i->flags, sep, (uint64_t)i->size, sep,
 	       (uint64_t)i->offset, sep, (uint64_t)i->pagesize, sep, i->numa_node,
-	       sep, i->pxm, sep, (uint64_t)i->retired_pages);
+	       sep, i->pxm, sep, i->cpu_node, sep, i->reserved, sep,
+	       (uint64_t)i->retired_pages);
 	return 0;
 }
 

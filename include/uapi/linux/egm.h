@@ -2,10 +2,11 @@
 /*
  * egm: NVIDIA Grace Extended GPU Memory instances, character device ABI.
  *
+ * Numbered like VFIO's: _IO(EGM_IOCTL_MAGIC, nr), no size in the command.
  * Every ioctl argument starts with a __u32 argsz that the caller sets to
- * the size of its buffer. The driver copies at most argsz bytes and
- * ignores the size encoded in the command number, so the structures can
- * grow at their end without new command numbers.
+ * the size of its buffer; argsz alone decides what is copied, so the
+ * structures can grow at their end without new command numbers
+ * (Documentation/userspace-api/egm.rst).
  */
 #ifndef _UAPI_LINUX_EGM_H
 #define _UAPI_LINUX_EGM_H
@@ -32,6 +33,12 @@
  * @numa_node: NUMA node of the region, -1 if unknown
  * @pxm: ACPI proximity domain (socket) of the region
  * @retired_pages: PAGE_SIZE pages of the instance withheld as retired
+ * @cpu_node: nearest NUMA node with CPUs (@numa_node if it has any; on
+ *	      Grace the EGM node has none), -1 if unknown; since 56 bytes
+ * @reserved: zero
+ *
+ * The first 48 bytes (up to @retired_pages) are the original layout;
+ * callers that pass argsz 48 keep working.
  */
 struct egm_info {
 	__u32 argsz;
@@ -42,6 +49,8 @@ struct egm_info {
 	__s32 numa_node;
 	__u32 pxm;
 	__u64 retired_pages;
+	__s32 cpu_node;
+	__u32 reserved;
 };
 
 /**
@@ -68,7 +77,7 @@ struct egm_retired {
 	struct egm_range ranges[];
 };
 
-#define EGM_IOCTL_INFO		_IOWR(EGM_IOCTL_MAGIC, 0x00, struct egm_info)
-#define EGM_IOCTL_RETIRED	_IOWR(EGM_IOCTL_MAGIC, 0x01, struct egm_retired)
+#define EGM_IOCTL_INFO		_IO(EGM_IOCTL_MAGIC, 0x00)
+#define EGM_IOCTL_RETIRED	_IO(EGM_IOCTL_MAGIC, 0x01)
 
 #endif /* _UAPI_LINUX_EGM_H */
