@@ -8,7 +8,7 @@
 load lib/bats-libs
 
 # the guest's physical layout, exported by /init (x86 values by default)
-: "${EGM_S0_BASE:=0x30000000}" "${EGM_S1_BASE:=0x100000000}" "${EGM_RT_BASE:=0x2fff0000}"
+: "${EGM_S0_BASE:=0x30000000}" "${EGM_S1_BASE:=0x80000000}" "${EGM_RT_BASE:=0x2fff0000}"
 
 @test "configfs is mounted on /sys/kernel/config" {
 	run awk '$2 == "/sys/kernel/config" { print $3 }' /proc/mounts
@@ -113,7 +113,7 @@ in_ram() {
 		in_ram $((EGM_RT_BASE - (32 << 20))) $((EGM_RT_BASE - (32 << 20)))
 		return
 	fi
-	covered $((EGM_RT_BASE)) $((EGM_RT_BASE + 0xffff))
+	covered $((EGM_RT2_BASE)) $((EGM_RT_BASE + 0xffff))
 	covered $((EGM_S0_BASE)) $((EGM_S0_BASE + (64 << 20) - 1))
 	if [[ $EGM_ARCH == aarch64 ]]; then
 		# arm64 (mem=3G): socket1 is beyond the kernel's memory
@@ -121,7 +121,7 @@ in_ram() {
 	else
 		covered $((EGM_S1_BASE)) $((EGM_S1_BASE + (1 << 30) - 1))
 	fi
-	! covered $((EGM_RT_BASE)) $((EGM_S0_BASE + 0x10000000))
+	! covered $((EGM_RT2_BASE)) $((EGM_S0_BASE + 0x10000000))
 }
 
 # mem_block ADDR: ADDR's memory block exists in sysfs, i.e. its memory
@@ -146,22 +146,36 @@ mem_block() {
 	refute_output --partial "ACPI BIOS Error"
 }
 
-@test "the firmware retired-pages table is in guest memory" {
+@test "the firmware retired-pages table copies are in guest memory" {
 	# u64 count = 6 at 0x2fff0000, first entry 0x30010000 (x86)
 	run devmem "$EGM_RT_BASE" 32
 	assert_output 0x00000006
 	run devmem $((EGM_RT_BASE + 8)) 32
 	assert_output "$(printf '0x%08X' $((EGM_S0_BASE + 0x10000)))"
+	# the second GPU's copy: the same and one more entry (mkretired)
+	run devmem "$EGM_RT2_BASE" 32
+	assert_output 0x00000007
+	run devmem $((EGM_RT2_BASE + 8)) 32
+	assert_output "$(printf '0x%08X' $((EGM_S0_BASE + 0x10000)))"
+	run devmem $((EGM_RT2_BASE + 56)) 32
+	assert_output "$(printf '0x%08X' $((EGM_S0_BASE + 0x2000000)))"
 }
 
-@test "ACPI boot: three NVDA2008 devices describe the regions" {
+@test "ACPI boot: the GPU stand-ins and NVDA2008 devices of the layout exist" {
 	[ "$EGM_BOOT" = acpi ] || skip "param boot has no SSDT"
-	for n in 00 01 02; do
-		[ -e /sys/bus/acpi/devices/NVDA2008:$n ]
+	local d n=0 g
+	for d in $EGM_S0_ACPI $EGM_S1_ACPI; do
+		[ -e "/sys/bus/acpi/devices/$d" ]
+		n=$((n + 1))
 	done
-	run cat /sys/bus/acpi/devices/NVDA2008:00/uid /sys/bus/acpi/devices/NVDA2008:02/uid
-	assert_output $'0\n2'
-	[ ! -e /sys/bus/acpi/devices/NVDA2008:03 ]
+	# no NVDA2008 device beyond those
+	[ ! -e "/sys/bus/acpi/devices/NVDA2008:$(printf '%02x' "$n")" ]
+	for g in $EGM_S0_GPUS $EGM_S1_GPUS; do
+		# QEMU's edu device (1234:11e8) with an ACPI companion
+		run cat "/sys/bus/pci/devices/$g/vendor" "/sys/bus/pci/devices/$g/device"
+		assert_output $'0x1234\n0x11e8'
+		[ -L "/sys/bus/pci/devices/$g/firmware_node" ]
+	done
 }
 
 @test "param boot: no NVDA2008 device" {

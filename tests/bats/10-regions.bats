@@ -1,20 +1,18 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# DESIGN §2 regions: discovery from ACPI _DSD, merged GPUs, retired table,
-# the features file. ACPI boot only (the param boot is 15-param.bats).
+# Regions (Documentation/ABI/testing/configfs-egm): discovery from ACPI
+# _DSD, merged GPUs, retired table, the features file. ACPI boot only (the
+# param boot is 15-param.bats; Grace specifics: 16-grace-firmware.bats).
 # egm-boot: acpi
 
 load lib/egm
 
-# The NUMA node of each socket. arm64 under UEFI has one node (the SRAT is
-# given up on, 00-harness): pxm_to_node() knows no PXM, and egm falls back
-# to the PXM as the node if that node exists, so socket0 (PXM 0) is on
-# node 0 and socket1 (PXM 1) on none.
-if [[ ${EGM_ARCH:-x86_64} == aarch64 && $EGM_BOOT == acpi ]]; then
-	S0_NODE=0 S1_NODE=-1
-else
-	S0_NODE=0 S1_NODE=1
-fi
+# The NUMA node of each socket comes from the harness (EGM_S*_NODE). arm64
+# under UEFI has one node (the SRAT is given up on, 00-harness):
+# pxm_to_node() knows no PXM, and egm falls back to the PXM as the node if
+# that node exists, so socket0 (PXM 0) is on node 0 and socket1 (PXM 1) on
+# none.
+S0_NODE=$EGM_S0_NODE S1_NODE=$EGM_S1_NODE
 
 @test "2. configfs tree: features, regions/ and instances/ exist, nothing else published" {
 	assert [ -f "$EGM_CFS/features" ]
@@ -45,8 +43,7 @@ socket1"
 	expect_file "$r/numa_node" "$S0_NODE"
 	expect_file "$r/source" "acpi"
 	run cat "$r/devices"
-	assert_output "NVDA2008:00
-NVDA2008:01"
+	assert_output "$(region_devices 0)"
 }
 
 @test "2. socket1: base size pxm numa_node source devices" {
@@ -57,14 +54,16 @@ NVDA2008:01"
 	expect_file "$r/pxm" "1"
 	expect_file "$r/numa_node" "$S1_NODE"
 	expect_file "$r/source" "acpi"
-	expect_file "$r/devices" "NVDA2008:02"
+	expect_file "$r/devices" "$(region_devices 1)"
 }
 
 @test "2. the devices listed exist in /sys/bus/acpi/devices" {
-	local d
-	for d in NVDA2008:00 NVDA2008:01 NVDA2008:02; do
+	local d n=0
+	for d in $(cat "$EGM_REG/socket0/devices" "$EGM_REG/socket1/devices"); do
 		assert [ -e "/sys/bus/acpi/devices/$d" ]
+		n=$((n + 1))
 	done
+	assert_equal "$n" "$(wc -w <<<"$EGM_S0_GPUS $EGM_S0_ACPI $EGM_S1_GPUS $EGM_S1_ACPI")"
 }
 
 @test "2. free is the whole region with no enabled instance" {
@@ -72,16 +71,20 @@ NVDA2008:01"
 	expect_file "$EGM_REG/socket1/free" "$((1 << 30))"
 }
 
-@test "2. region attributes are read-only except retire (0200)" {
+@test "2. region attributes are read-only except retire (0200); base and retired root-only" {
 	local a
-	for a in base size pxm numa_node source free retired_pages retired devices; do
+	for a in size pxm numa_node cpu_node source free retired_pages devices gpus; do
 		run egm-io stat "$EGM_REG/socket0/$a"
 		assert_output --partial "mode=0444"
+	done
+	for a in base retired; do
+		run egm-io stat "$EGM_REG/socket0/$a"
+		assert_output --partial "mode=0400"
 	done
 	run egm-io stat "$EGM_REG/socket0/retire"
 	assert_output --partial "mode=0200"
 	# even root cannot write them (configfs: no store → EACCES)
-	for a in base size pxm numa_node source free retired_pages retired devices; do
+	for a in base size pxm numa_node cpu_node source free retired_pages retired devices gpus; do
 		expect_errno EACCES "$EGM_REG/socket0/$a" 4096
 	done
 	# and root cannot read retire (no show)
@@ -90,7 +93,7 @@ NVDA2008:01"
 
 @test "2. every region attribute ends with a newline, also when empty" {
 	local a v
-	for a in base size pxm numa_node source free retired_pages retired devices; do
+	for a in base size pxm numa_node cpu_node source free retired_pages retired devices gpus; do
 		ends_with_newline "$EGM_REG/socket1/$a"
 	done
 	fraw v "$EGM_REG/socket1/retired"
@@ -98,14 +101,12 @@ NVDA2008:01"
 
 }
 
-@test "5. socket0 firmware retired table: 4 blocks, sorted, duplicates merged, unaligned rounded" {
+@test "5. socket0 firmware retired tables: 5 blocks, sorted, duplicates merged, unaligned rounded" {
+	# the union of the two GPUs' copies (mkretired)
 	run cat "$EGM_REG/socket0/retired"
-	assert_output "$(s0pa 0x10000) firmware
-$(s0pa 0x20000) firmware
-$(s0pa 0x50000) firmware
-$(s0pa 0x3ff0000) firmware"
-	# 4 blocks of 64 KiB in PAGE_SIZE pages
-	expect_file "$EGM_REG/socket0/retired_pages" "$((4 * 65536 / $(page_size)))"
+	assert_output "$(s0_fw_retired)"
+	# 5 blocks of 64 KiB in PAGE_SIZE pages
+	expect_file "$EGM_REG/socket0/retired_pages" "$((5 * 65536 / $(page_size)))"
 }
 
 @test "5. socket1 has no retired blocks" {

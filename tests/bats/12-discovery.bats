@@ -70,8 +70,7 @@ assert_acpi_regions_intact() {
 	assert_output "socket0
 socket1"
 	assert_acpi_regions_intact
-	assert_equal "$(cat "$EGM_REG/socket0/devices")" "NVDA2008:00
-NVDA2008:01"
+	assert_equal "$(cat "$EGM_REG/socket0/devices")" "$(region_devices 0)"
 	assert_extra_log_lines 1
 }
 
@@ -85,19 +84,21 @@ socket1"
 }
 
 @test "2. regions= adds a new socket: source param, no devices, numa_node -1 (PXM unknown to SRAT)" {
-	reload_with regions=2:$FREE_PA:64M
+	reload_with regions=6:$FREE_PA:64M
 	# one info line for the new region, as for the others
 	assert_extra_log_lines 1
 	run ls "$EGM_REG"
 	assert_output "socket0
 socket1
-socket2"
-	local r=$EGM_REG/socket2 v
+socket6"
+	local r=$EGM_REG/socket6 v
 	assert_equal "$(cat "$r/source")" param
 	assert_equal "$(num_of "$r/base")" "$((FREE_PA))"
 	assert_equal "$(cat "$r/size")" "$((64 << 20))"
-	assert_equal "$(cat "$r/pxm")" 2
+	assert_equal "$(cat "$r/pxm")" 6
 	assert_equal "$(cat "$r/numa_node")" -1
+	assert_equal "$(cat "$r/cpu_node")" -1
+	fraw v "$r/gpus"; assert_equal "$v" $'\n'
 	fraw v "$r/devices"; assert_equal "$v" $'\n'
 	assert_equal "$(cat "$r/retired_pages")" 0
 	assert_acpi_regions_intact

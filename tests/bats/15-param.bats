@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §2 discovery from the regions= module parameter (no ACPI devices):
-# regions=0:0x30000000:64M,1:0x100000000:1G (x86; arm64: socket0 at
+# regions=0:0x30000000:64M,1:0x80000000:1G (x86; arm64: socket0 at
 # $EGM_S0_BASE).
 
 load lib/egm
@@ -27,8 +27,9 @@ socket1"
 		assert_equal "$(cat "$EGM_REG/$r/source")" param
 		fraw v "$EGM_REG/$r/devices"; assert_equal "$v" $'\n'
 	done
-	assert_equal "$(cat "$EGM_REG/socket0/numa_node")" 0
-	assert_equal "$(cat "$EGM_REG/socket1/numa_node")" 1
+	assert_equal "$(cat "$EGM_REG/socket0/numa_node")" "$EGM_S0_NODE"
+	assert_equal "$(cat "$EGM_REG/socket1/numa_node")" "$EGM_S1_NODE"
+	assert_equal "$(cat "$EGM_REG/socket1/cpu_node")" "$EGM_S1_CPU_NODE"
 }
 
 @test "5. param boot: no retired table, nothing retired" {

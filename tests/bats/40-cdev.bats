@@ -11,11 +11,14 @@ load lib/egm
 	s=$(inst_sys vm0)
 	expect_file "$s/instance" vm0
 	expect_file "$s/region" socket1
-	expect_file "$s/pxm" 1
-	expect_file "$s/numa_node" 1
+	expect_file "$s/pxm" "$EGM_S1_PXM"
+	expect_file "$s/numa_node" "$EGM_S1_NODE"
+	expect_file "$s/cpu_node" "$EGM_S1_CPU_NODE"
 	expect_file "$s/offset" "$((4 << 20))"
 	expect_file "$s/size" "$((8 << 20))"
-	run num_of "$s/base"; assert_output "$((0x100000000 + (4 << 20)))"
+	expect_file "$s/egm_size" 0x800000
+	expect_file "$s/gpu_devices" "$(lines $EGM_S1_GPUS)"
+	run num_of "$s/base"; assert_output "$((EGM_S1_BASE + (4 << 20)))"
 	expect_file "$s/state" ready
 	expect_file "$s/scrub_progress" 100
 	expect_file "$s/retired_pages" 0
@@ -30,7 +33,8 @@ load lib/egm
 	s=$(inst_sys vm0)
 	run egm-io stat "$s/base"
 	assert_output --partial "mode=0400"
-	for a in instance region pxm numa_node offset size state scrub_progress retired_pages pagesize; do
+	for a in instance region pxm numa_node cpu_node offset size state scrub_progress \
+		retired_pages pagesize gpu_devices egm_size; do
 		run egm-io stat "$s/$a"
 		assert_output --partial "mode=0444"
 	done
@@ -41,7 +45,8 @@ load lib/egm
 	local s
 	s=$(inst_sys vm0)
 	expect_file "$s/pxm" 0
-	expect_file "$s/numa_node" 0
+	expect_file "$s/numa_node" "$EGM_S0_NODE"
+	expect_file "$s/cpu_node" "$EGM_S0_CPU_NODE"
 	expect_file "$s/region" socket0
 	run num_of "$s/base"; assert_output "$((EGM_S0_BASE + 0x100000))"
 }
@@ -73,30 +78,36 @@ load lib/egm
 	m=$(inst_minor vm-7.x)
 	run cat "$s/uevent"
 	assert_line "EGM_INSTANCE=vm-7.x"
-	assert_line "EGM_PXM=1"
+	assert_line "EGM_PXM=$EGM_S1_PXM"
 	assert_line "DEVNAME=egm$m"
 	assert_line "MINOR=$m"
 }
 
-@test "3. one symlink per describing firmware device (none in the param boot)" {
+@test "3. one symlink per describing firmware device and per GPU (none in the param boot)" {
 	make_ready a socket0 0x100000 1M
 	make_ready b socket1 0 1M
-	local sa sb
+	local sa sb d
 	sa=$(inst_sys a)
 	sb=$(inst_sys b)
 	if [[ ${EGM_BOOT:-acpi} == param ]]; then
-		run bash -c "find $sa/ $sb/ -maxdepth 1 -name 'NVDA*'"
+		run bash -c "find $sa/ $sb/ -maxdepth 1 -type l ! -name subsystem"
 		assert_output ""
-	else
-		assert [ -L "$sa/NVDA2008:00" ]
-		assert [ -L "$sa/NVDA2008:01" ]
-		assert [ ! -e "$sa/NVDA2008:02" ]
-		assert [ -L "$sb/NVDA2008:02" ]
-		assert [ ! -e "$sb/NVDA2008:00" ]
-		run readlink -f "$sb/NVDA2008:02"
-		assert_output --regexp "/NVDA2008:02$"
-		assert [ "$(readlink -f "$sb/NVDA2008:02")" = "$(readlink -f /sys/bus/acpi/devices/NVDA2008:02)" ]
+		return
 	fi
+	for d in $(region_devices 0); do
+		assert [ "$(readlink -f "$sa/$d")" = "$(readlink -f "/sys/bus/acpi/devices/$d")" ]
+		assert [ ! -e "$sb/$d" ]
+	done
+	for d in $(region_devices 1); do
+		assert [ "$(readlink -f "$sb/$d")" = "$(readlink -f "/sys/bus/acpi/devices/$d")" ]
+		assert [ ! -e "$sa/$d" ]
+	done
+	for d in $EGM_S1_GPUS; do
+		assert [ "$(readlink -f "$sb/$d")" = "$(readlink -f "/sys/bus/pci/devices/$d")" ]
+	done
+	# exactly those links (and the class device's own)
+	run bash -c "find $sb/ -maxdepth 1 -type l ! -name subsystem | wc -l"
+	assert_output "$(wc -w <<<"$(region_devices 1) $EGM_S1_GPUS")"
 }
 
 @test "3. devnode: default root:root 0600 char device with the instance's dev_t" {

@@ -112,7 +112,7 @@ base_pt_kb() {
 @test "4. a retired block inside a 2 MiB-aligned range: SIGBUS at the block, its neighbours and the next PMD map" {
 	EGM_RELOAD_IN_TEARDOWN=1	# retired blocks stay until reload
 	make_ready vm0 socket1 0 64M scrub=none
-	echo 0x100210000 > "$EGM_REG/socket1/retire"
+	echo $((EGM_S1_BASE + 0x210000)) > "$EGM_REG/socket1/retire"
 	run egm-io touch "$(inst_dev vm0)" map=64M 0x200000 0x20f000 0x210000 0x220000 0x400000
 	assert_failure
 	assert_equal "${#lines[@]}" 5

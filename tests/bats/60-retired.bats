@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# DESIGN §5 retired blocks: the firmware table of socket0, clipping to the
+# Retired blocks (Documentation/admin-guide/egm.rst "Retired blocks"): the
+# firmware tables of socket0 (the union of the GPUs' copies), clipping to the
 # instance, SIGBUS BUS_MCEERR_AR at the exact address, EIO/short counts,
 # runtime `retire` (also while mapped). ACPI boot only: socket0 has a
 # firmware table there. Tests that retire at run time reload the module in
@@ -21,28 +22,25 @@ setup() {
 	d=$(inst_dev s0)
 	run egm-io retired "$d"
 	assert_success
-	assert_output "count=3
-range=0x10000 0x20000
-range=0x50000 0x10000
-range=0x3ff0000 0x10000"
+	assert_output "$S0_FW_RANGES"
 	run egm-io info "$d"
-	assert_line "retired_pages=$((4 * BLK_PAGES))"
-	expect_file "$(inst_sys s0)/retired_pages" "$((4 * BLK_PAGES))"
+	assert_line "retired_pages=$((5 * BLK_PAGES))"
+	expect_file "$(inst_sys s0)/retired_pages" "$((5 * BLK_PAGES))"
 }
 
 @test "9. RETIRED with a short buffer → ENOSPC and the needed count" {
 	make_ready s0 socket0 0 0
 	local d a
 	d=$(inst_dev s0)
-	for a in 8 24 40 55; do
+	for a in 8 24 40 55 71; do
 		run egm-io retired "$d" "$a"
 		assert_failure
-		assert_output "count=3
+		assert_output "count=4
 errno=ENOSPC"
 	done
-	run egm-io retired "$d" 56
+	run egm-io retired "$d" 72
 	assert_success
-	assert_line count=3
+	assert_line count=4
 	assert_line "range=0x3ff0000 0x10000"
 }
 
@@ -130,7 +128,8 @@ ok val=0x00"
 
 @test "5. scrub skips retired blocks: the whole socket0 scrubs to ready and reads zero" {
 	make_ready s0 socket0 0 0
-	expect_out ok egm-io check "$(inst_dev s0)" 0x60000 $(((64 << 20) - 0x70000)) zero
+	expect_out ok egm-io check "$(inst_dev s0)" 0x60000 $((0x2000000 - 0x60000)) zero
+	expect_out ok egm-io check "$(inst_dev s0)" 0x2010000 $((0x3ff0000 - 0x2010000)) zero
 	expect_out ok egm-io check "$(inst_dev s0)" 0 0x10000 zero
 	expect_out ok egm-io check "$(inst_dev s0)" 0x30000 0x20000 zero read
 }
@@ -142,7 +141,7 @@ ok val=0x00"
 	expect_out errno=EPERM egm-io --drop-cap sys_admin writefile "$EGM_REG/socket0/retire" "$(s0pa 0x100000)"
 	run cat "$EGM_REG/socket0/retired"
 	refute_output --partial "$(s0pa 0x100000)"
-	expect_file "$EGM_REG/socket0/retired_pages" "$((4 * BLK_PAGES))"
+	expect_file "$EGM_REG/socket0/retired_pages" "$((5 * BLK_PAGES))"
 }
 
 @test "5. retire: outside the region or malformed → EINVAL, nothing recorded" {
@@ -153,9 +152,9 @@ ok val=0x00"
 		0 -1 "" "$(s0pa 0x100000) " abc 0x 18446744073709551616; do
 		_expect_fail_msg EINVAL 'echo "$v" > "$r/retire"' || fail "retire '$v'"
 	done
-	expect_file "$r/retired_pages" "$((4 * BLK_PAGES))"
+	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
 	run cat "$r/retired"
-	assert_equal "$(wc -l <<< "$output")" 4
+	assert_equal "$(wc -l <<< "$output")" 5
 	# socket1's address is outside socket0 and the other way round
 	_expect_fail_msg EINVAL 'echo "$(s0pa 0x100000)" > "$EGM_REG/socket1/retire"'
 	expect_file "$EGM_REG/socket1/retired" ""
@@ -171,19 +170,20 @@ ok val=0x00"
 $(s0pa 0x20000) firmware
 $(s0pa 0x50000) firmware
 $(s0pa 0x100000) runtime
+$(s0pa 0x2000000) firmware
 $(s0pa 0x3ff0000) firmware"
-	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
+	expect_file "$r/retired_pages" "$((6 * BLK_PAGES))"
 	# again, any address in the block, and with the suffix grammar: no change
 	s0pa 0x100000 > "$r/retire"
 	s0pa 0x10ffff > "$r/retire"
 	echo $((EGM_S0_BASE + 0x100000)) > "$r/retire"
 	echo $(((EGM_S0_BASE + 0x100000) >> 10))K > "$r/retire"
-	expect_file "$r/retired_pages" "$((5 * BLK_PAGES))"
+	expect_file "$r/retired_pages" "$((6 * BLK_PAGES))"
 	# retiring a firmware block again changes nothing
 	s0pa 0x10000 > "$r/retire"
 	run cat "$r/retired"
 	assert_line "$(s0pa 0x10000) firmware"
-	assert_equal "$(wc -l <<< "$output")" 5
+	assert_equal "$(wc -l <<< "$output")" 6
 	run dmesg_since
 	assert_output --regexp "(0x)?$(printf %x $((EGM_S0_BASE + 0x100000)))"
 }
@@ -244,5 +244,5 @@ range=0x20000 0x10000"
 	egm_reload
 	run cat "$EGM_REG/socket0/retired"
 	refute_line "$(s0pa 0x200000) runtime"
-	assert_equal "$(cat "$EGM_REG/socket0/retired_pages")" "$((4 * BLK_PAGES))"
+	assert_equal "$(cat "$EGM_REG/socket0/retired_pages")" "$((5 * BLK_PAGES))"
 }

@@ -1,42 +1,54 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# DESIGN §5 retired blocks: hostile firmware tables. The harness places
-# socket0's table at EGM_RT_BASE (x86: 0x2fff0000; memory kept from the
-# kernel and claimed by no one, so /dev/mem reaches it); each test writes a
-# different table there, reloads egm and checks that it loads, warns as
-# documented and records exactly the valid blocks. The original table is
-# put back afterwards.
+# Retired blocks (Documentation/admin-guide/egm.rst "Retired blocks"):
+# hostile firmware tables. The harness places the two GPUs' copies of
+# socket0's table at EGM_RT_BASE and EGM_RT2_BASE (x86: 0x2fff0000,
+# 0x2ffe0000; memory kept from the kernel and claimed by no one, so
+# /dev/mem reaches it); each test writes a different table into both
+# copies (identical copies, as firmware usually writes them), reloads egm
+# and checks that it loads, warns as documented and records exactly the
+# valid blocks. The original tables are put back afterwards.
 # egm-boot: acpi
 
 load lib/egm
 
-TABLE=$((EGM_RT_BASE))
-# Table words the tests touch: the harness's table has 7 (count and six
-# entries, mkretired), the tables written here at most 6; the rest of the
-# 64 KiB is zero from boot. They go through devmem (an mmap of /dev/mem):
+TABLES=($((EGM_RT_BASE)) $((EGM_RT2_BASE)))
+# Table words the tests touch: the harness's copies have 7 and 8 (count and
+# six or seven entries, mkretired), the tables written here at most 8; the
+# rest of the 64 KiB is zero from boot. They go through devmem (an mmap of /dev/mem):
 # read() and write() of /dev/mem use the kernel's linear map, which on
 # arm64 does not cover this memory (no-map, or above mem=).
 NWORDS=8
 
-# word I [VALUE]: print table word I (0x%016X), or write VALUE to it.
+# word I [VALUE]: print word I (0x%016X) of the first copy, or write VALUE
+# to word I of both copies.
 word() {
-	devmem $((TABLE + 8 * $1)) 64 ${2:+"$2"}
+	if (($# == 1)); then
+		devmem $((TABLES[0] + 8 * $1)) 64
+	else
+		devmem $((TABLES[0] + 8 * $1)) 64 "$2"
+		devmem $((TABLES[1] + 8 * $1)) 64 "$2"
+	fi
 }
 
 setup() {
 	egm_setup
-	local i
+	local i t
 	SAVED=()
-	for ((i = 0; i < NWORDS; i++)); do
-		SAVED[i]=$(word "$i")
-		[[ ${SAVED[i]} =~ ^0x[0-9A-F]{16}$ ]]
+	for t in 0 1; do
+		for ((i = 0; i < NWORDS; i++)); do
+			SAVED[t * NWORDS + i]=$(devmem $((TABLES[t] + 8 * i)) 64)
+			[[ ${SAVED[t * NWORDS + i]} =~ ^0x[0-9A-F]{16}$ ]]
+		done
 	done
 }
 
 teardown() {
-	local i
-	for ((i = 0; i < NWORDS; i++)); do
-		word "$i" "${SAVED[i]}"
+	local i t
+	for t in 0 1; do
+		for ((i = 0; i < NWORDS; i++)); do
+			devmem $((TABLES[t] + 8 * i)) 64 "${SAVED[t * NWORDS + i]}"
+		done
 	done
 	egm_cleanup
 	egm_reload
@@ -59,7 +71,7 @@ reload_and_log() {
 	LOG=$(dmesg_since)
 }
 
-@test "5. the table the harness placed is the one the other suites expect" {
+@test "5. the tables the harness placed are the ones the other suites expect" {
 	local want=(6) off i
 	# the entries of mkretired, as offsets into socket0
 	for off in 0x10000 0x20000 0x10000 0x10000000 0x50123 0x3ff0000; do
@@ -69,6 +81,12 @@ reload_and_log() {
 		assert_equal "$(word "$i")" "$(printf '0x%016X' "${want[i]}")"
 	done
 	assert_equal "$(word 7)" 0x0000000000000000
+	# the second GPU's copy: one entry more
+	want[0]=7
+	want+=($((EGM_S0_BASE + 0x2000000)))
+	for ((i = 0; i < 8; i++)); do
+		assert_equal "$(devmem $((TABLES[1] + 8 * i)) 64)" "$(printf '0x%016X' "${want[i]}")"
+	done
 }
 
 @test "5. count 0 means no retired blocks, without a warning" {

@@ -24,7 +24,7 @@
 load lib/egm
 
 HWP=/sys/devices/system/memory/hard_offline_page
-S1=0x100000000
+S1=$EGM_S1_BASE
 
 setup() {
 	egm_setup

@@ -49,35 +49,59 @@ egm_kernel_env() {
 	[[ -r $VMLINUZ ]] || die "$VMLINUZ missing; run scripts/deps $name"
 }
 
-# The guest machine, shared by every boot (DESIGN §8): -machine pc,
-# 4 GiB, 2 sockets of one vCPU, node 0 = 0-2 GiB, node 1 = 2-3 GiB and
-# 4-5 GiB (-machine pc maps RAM at 0-3 GiB and 4-5 GiB).
+# The guest machine, shared by every boot, shaped like a Grace host in
+# hypervisor mode (Documentation/admin-guide/egm.rst "Test guest"):
+# -machine pc, 4 GiB, 2 sockets of one vCPU, three NUMA nodes:
+#   PXM 0: CPU 0, 0-2 GiB; socket0's EGM region lies inside it
+#   PXM 1: no CPU, 2-3 GiB, all of it socket1's EGM region (memmap=, run):
+#          the memory-only proximity domain real firmware gives EGM
+#   PXM 2: CPU 1 (socket 1), 4-5 GiB
+# (-machine pc maps RAM at 0-3 GiB and 4-5 GiB, node after node). The
+# SLIT puts PXM 1 nearest to PXM 2, so socket1's cpu_node is PXM 2's
+# node. Linux numbers nodes in SRAT order, CPUs first: PXM 0 -> node 0,
+# PXM 2 -> node 1, PXM 1 -> node 2. Three edu PCI devices stand in for
+# the GPUs whose ACPI companions carry the EGM _DSD (egm-ssdt.asl):
+# slots 5 and 6 for socket0, slot 7 for socket1.
+# egm_numa_args CPUS0 CPUS2 sets egm_numa: the memory, NUMA and GPU
+# options of the machine, with CPUS0 in PXM 0 and CPUS2 in PXM 2.
+# shellcheck disable=SC2054 # commas are QEMU syntax
+egm_numa_args() {
+	egm_numa=(
+		-object memory-backend-ram,id=mem0,size=2G
+		-object memory-backend-ram,id=mem1,size=1G
+		-object memory-backend-ram,id=mem2,size=1G
+		-numa "node,nodeid=0,cpus=$1,memdev=mem0"
+		-numa node,nodeid=1,memdev=mem1
+		-numa "node,nodeid=2,cpus=$2,memdev=mem2"
+		-numa dist,src=0,dst=1,val=30
+		-numa dist,src=0,dst=2,val=20
+		-numa dist,src=1,dst=2,val=15
+		-device edu,addr=5 -device edu,addr=6 -device edu,addr=7)
+}
+egm_numa_args 0 1
 # shellcheck disable=SC2034,SC2054 # used by the scripts that source this; commas are QEMU syntax
 egm_qemu_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 4096
-	-smp 2,sockets=2,cores=1,threads=1
-	-object memory-backend-ram,id=mem0,size=2G
-	-object memory-backend-ram,id=mem1,size=2G
-	-numa node,nodeid=0,cpus=0,memdev=mem0
-	-numa node,nodeid=1,cpus=1,memdev=mem1
+	-smp 2,sockets=2,cores=1,threads=1 "${egm_numa[@]}"
 	-nodefaults -no-user-config -display none -no-reboot)
 
-# The bench guest (`make bench`, DESIGN §8): the same machine with 2 vCPUs
-# per NUMA node, so the scrub and the multi-thread memset reference can run
-# in parallel on the region's node.
+# The bench guest (`make bench`): the same machine with 2 vCPUs per
+# socket, so the scrub and the multi-thread memset reference can run in
+# parallel on the region's cpu_node.
+egm_numa_args 0-1 2-3
 # shellcheck disable=SC2034,SC2054 # used by run; commas are QEMU syntax
 egm_qemu_bench_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 4096
-	-smp 4,sockets=2,cores=2,threads=1
-	-object memory-backend-ram,id=mem0,size=2G
-	-object memory-backend-ram,id=mem1,size=2G
-	-numa node,nodeid=0,cpus=0-1,memdev=mem0
-	-numa node,nodeid=1,cpus=2-3,memdev=mem1
+	-smp 4,sockets=2,cores=2,threads=1 "${egm_numa[@]}"
 	-nodefaults -no-user-config -display none -no-reboot)
 
-# Guest physical layout (DESIGN §8), per architecture: socket0 (64 MiB
+# Guest physical layout, per architecture and boot: socket0 (64 MiB
 # inside a RAM section: struct pages), socket1 (1 GiB, no struct pages),
-# the firmware retired-pages table (64 KiB, see mkretired). The harness
-# passes them to the suites (EGM_S0_BASE, EGM_S1_BASE, EGM_RT_BASE in the
-# guest environment).
+# and the two copies of socket0's firmware retired-pages table, one per
+# GPU as Grace firmware writes them (64 KiB each, see mkretired), plus
+# what the suites may expect of them: region names, NUMA node, cpu_node,
+# the GPUs' PCI addresses (_GPUS) and the describing ACPI devices that
+# are no PCI device's companion (_ACPI; the GPUs' own ACPI names are
+# their firmware_node's). The harness passes all of it to the
+# suites as EGM_S0_*, EGM_S1_*, EGM_RT_BASE, EGM_RT2_BASE (egm_layout_env).
 #
 # The arm64 UEFI boot (the ACPI boot of ARCH=arm64, see run) cannot hide a
 # hole inside RAM (no memmap=, no /reserved-memory under ACPI): its ranges
@@ -85,20 +109,48 @@ egm_qemu_bench_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m 40
 # leaves alone (it keeps its own data below 3 GiB). RAM then ends at
 # 0xc2000000, in the middle of the 128 MiB section 0xc0000000-0xc7ffffff,
 # so socket0 (the rest of that section) still has struct pages and
-# socket1 has none, as in the other boots.
-# egm_layout BOOT sets the layout of BOOT (acpi or param); the variables
-# start out with the default boot's.
+# socket1 has none, as in the other boots. Its firmware has no GPU stand-ins
+# (NVDA2008 devices carry the properties) and one NUMA node (SRAT dropped).
+# egm_layout BOOT sets the layout of BOOT (acpi, param or conflict: the
+# ACPI boot's, whose socket0 the firmware spoils); the variables start out
+# with the default boot's.
 # shellcheck disable=SC2034 # used by the scripts that source this
 egm_layout() {
-	if [[ $egm_arch == arm64 && $1 == acpi ]]; then
-		egm_s0_base=0xc4000000 egm_s1_base=0x100000000 egm_rt_base=0xc3ff0000
+	egm_s0_name=socket0 egm_s0_pxm=0 egm_s0_size=$((64 << 20))
+	egm_s1_name=socket1 egm_s1_pxm=1 egm_s1_size=$((1 << 30))
+	egm_s0_gpus='' egm_s1_gpus='' egm_s0_acpi='' egm_s1_acpi=''
+	if [[ $egm_arch == arm64 && $1 != param ]]; then
+		egm_s0_acpi='NVDA2008:00 NVDA2008:01' egm_s1_acpi=NVDA2008:02
+		egm_s0_base=0xc4000000 egm_s1_base=0x100000000
+		egm_rt_base=0xc3ff0000 egm_rt2_base=0xc3fe0000
+		egm_s0_node=0 egm_s0_cpu_node=0 egm_s1_node=-1 egm_s1_cpu_node=-1
 	elif [[ $egm_arch == arm64 ]]; then
-		egm_s0_base=0x70000000 egm_s1_base=0x100000000 egm_rt_base=0x6fff0000
+		egm_s0_base=0x70000000 egm_s1_base=0x100000000
+		egm_rt_base=0x6fff0000 egm_rt2_base=0x6ffe0000
+		egm_s0_node=0 egm_s0_cpu_node=0 egm_s1_node=1 egm_s1_cpu_node=1
 	else
-		egm_s0_base=0x30000000 egm_s1_base=0x100000000 egm_rt_base=0x2fff0000
+		egm_s0_base=0x30000000 egm_s1_base=0x80000000
+		egm_rt_base=0x2fff0000 egm_rt2_base=0x2ffe0000
+		egm_s0_node=0 egm_s0_cpu_node=0 egm_s1_node=2 egm_s1_cpu_node=1
+		if [[ $1 != param ]]; then
+			egm_s0_gpus='0000:00:05.0 0000:00:06.0'
+			egm_s1_gpus=0000:00:07.0
+			egm_s0_acpi=NVDA2008:00
+		fi
 	fi
-	egm_param_regions=0:$egm_s0_base:64M,1:$egm_s1_base:1G
+	egm_param_regions=$egm_s0_pxm:$egm_s0_base:64M,$egm_s1_pxm:$egm_s1_base:1G
 }
+
+# egm_layout_env: the layout as EGM_*=value lines for the guest.
+egm_layout_env() {
+	local v
+	for v in s{0,1}_{name,pxm,base,size,node,cpu_node,gpus,acpi} \
+		rt_base rt2_base; do
+		local -n val=egm_$v
+		printf 'EGM_%s=%q\n' "${v^^}" "$val"
+	done
+}
+
 # The default boot of the architecture: where .bats files without an
 # egm-boot tag run (check) and whose layout the variables start with.
 egm_default_boot=acpi

@@ -14,12 +14,35 @@ EGM_REG=$EGM_CFS/regions
 EGM_CLASS=/sys/class/egm
 EGM_DBG=/sys/kernel/debug/egm
 EGM_PARAMS=/sys/module/egm/parameters
-# The guest's physical layout (DESIGN §8): the harness exports the values
-# of the guest's architecture (tools/testing/lib.sh); the defaults are x86's.
+# The guest's layout (tools/testing/README.md "The guest"): the harness
+# exports the values of the guest's architecture and boot
+# (tools/testing/lib.sh, egm_layout); the defaults are x86's ACPI boot.
+EGM_S0_NAME=${EGM_S0_NAME:-socket0}
+EGM_S0_PXM=${EGM_S0_PXM:-0}
 EGM_S0_BASE=${EGM_S0_BASE:-0x30000000}
-EGM_S1_BASE=${EGM_S1_BASE:-0x100000000}
+EGM_S0_NODE=${EGM_S0_NODE:-0}
+EGM_S0_CPU_NODE=${EGM_S0_CPU_NODE:-0}
+EGM_S0_GPUS=${EGM_S0_GPUS-0000:00:05.0 0000:00:06.0}
+EGM_S0_ACPI=${EGM_S0_ACPI-NVDA2008:00}
+EGM_S1_NAME=${EGM_S1_NAME:-socket1}
+EGM_S1_PXM=${EGM_S1_PXM:-1}
+EGM_S1_BASE=${EGM_S1_BASE:-0x80000000}
+EGM_S1_NODE=${EGM_S1_NODE:-2}
+EGM_S1_CPU_NODE=${EGM_S1_CPU_NODE:-1}
+EGM_S1_GPUS=${EGM_S1_GPUS-0000:00:07.0}
+EGM_S1_ACPI=${EGM_S1_ACPI-}
 EGM_RT_BASE=${EGM_RT_BASE:-0x2fff0000}
-EGM_PARAM_REGIONS=0:$EGM_S0_BASE:64M,1:$EGM_S1_BASE:1G
+EGM_RT2_BASE=${EGM_RT2_BASE:-0x2ffe0000}
+EGM_PARAM_REGIONS=$EGM_S0_PXM:$EGM_S0_BASE:64M,$EGM_S1_PXM:$EGM_S1_BASE:1G
+# socket0's firmware retired blocks in the ACPI boot, as offsets: the union
+# of the two GPUs' table copies (tools/testing/mkretired), and the
+# coalesced EGM_IOCTL_RETIRED ranges of an instance covering all of it.
+S0_FW_OFFS=(0x10000 0x20000 0x50000 0x2000000 0x3ff0000)
+S0_FW_RANGES="count=4
+range=0x10000 0x20000
+range=0x50000 0x10000
+range=0x2000000 0x10000
+range=0x3ff0000 0x10000"
 
 
 declare -gA EGM_BG_PID=()
@@ -27,6 +50,38 @@ declare -gA EGM_BG_FD=()
 EGM_RELOAD_IN_TEARDOWN=0
 
 # ---- small utilities ------------------------------------------------------
+
+# lines WORD...: the words sorted (C locale), one a line; an empty line
+# for none (as egm's list attributes print them).
+lines() {
+	if (($#)); then
+		printf '%s\n' "$@" | LC_ALL=C sort
+	else
+		echo
+	fi
+}
+
+# s0_fw_retired: socket0's retired list as the region's retired file
+# shows it in the ACPI boot (firmware blocks only).
+s0_fw_retired() {
+	local off
+	for off in "${S0_FW_OFFS[@]}"; do
+		echo "$(s0pa "$off") firmware"
+	done
+}
+
+# region_devices S: the devices list socket S (0 or 1) must show: its
+# describing ACPI devices that are no GPU's companion, and the ACPI
+# companion (firmware_node) of each of its GPUs.
+region_devices() {
+	local acpi=EGM_S$1_ACPI gpus=EGM_S$1_GPUS g names=()
+	for g in ${!gpus}; do
+		names+=("$(basename "$(readlink "/sys/bus/pci/devices/$g/firmware_node")")")
+	done
+	# shellcheck disable=SC2206 # word lists
+	names+=(${!acpi})
+	lines "${names[@]}"
+}
 
 # A 50 ms pause for polling loops, without forking: read with a timeout on
 # a fifo nobody writes to.
