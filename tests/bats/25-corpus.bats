@@ -202,7 +202,7 @@ IOCTL_RETIRED=$((0xE601))
 	$IOCTL_RETIRED badptr errno=EFAULT
 	$IOCTL_RETIRED 0xffffffff ok.ret=0.argsz=4294967295
 	$IOCTL_RETIRED 0x80000008 ok.ret=0.argsz=2147483656
-	$IOCTL_RETIRED unaligned ok.ret=0.argsz=48
+	$IOCTL_RETIRED unaligned ok.ret=0.argsz=56
 	$((0xC030E600)) 48 errno=ENOTTY
 	$((0xC008E601)) 48 errno=ENOTTY
 	$((0xC030E602)) 48 errno=ENOTTY
