@@ -155,7 +155,7 @@ mem_block() {
 }
 
 @test "ACPI boot: three NVDA2008 devices describe the regions" {
-	[ "$EGM_BOOT" = acpi ] || skip "param boot has no SSDT"
+	[ "$EGM_BOOT" = acpi ] || skip "[boot] param boot has no SSDT"
 	for n in 00 01 02; do
 		[ -e /sys/bus/acpi/devices/NVDA2008:$n ]
 	done
@@ -165,7 +165,7 @@ mem_block() {
 }
 
 @test "param boot: no NVDA2008 device" {
-	[ "$EGM_BOOT" = param ] || skip "only in the param boot"
+	[ "$EGM_BOOT" = param ] || skip "[boot] only in the param boot"
 	[ ! -e /sys/bus/acpi/devices/NVDA2008:00 ]
 }
 

@@ -248,7 +248,7 @@ IOCTL_RETIRED=$((0xC008E601))
 
 @test "9. corpus totals: every input rejected as documented" {
 	local t=0 d=0 a b
-	[[ -r $BATS_SUITE_TMPDIR/corpus-totals ]] || skip "no corpus test ran before this one"
+	[[ -r $BATS_SUITE_TMPDIR/corpus-totals ]] || skip "[filter] no corpus test ran before this one"
 	while read -r a b; do
 		t=$((t + a)) d=$((d + b))
 	done <"$BATS_SUITE_TMPDIR/corpus-totals"
