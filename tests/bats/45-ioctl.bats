@@ -139,10 +139,27 @@ setup() {
 }
 
 @test "9. RETIRED keeps argsz as the caller's capacity; the input count is ignored" {
-	# the helper passes count=0xdeadbeef on input
-	run egm-io retired "$D" 24
+	# two runtime-retired blocks inside vm0 (4 MiB into socket1); they
+	# last until the module is reloaded
+	EGM_RELOAD_IN_TEARDOWN=1
+	printf '0x%x\n' $((EGM_S1_BASE + (4 << 20) + 0x10000)) > "$EGM_REG/socket1/retire"
+	printf '0x%x\n' $((EGM_S1_BASE + (4 << 20) + 0x30000)) > "$EGM_REG/socket1/retire"
+	# room for four ranges, input count 1: both ranges come back
+	run egm-io retired "$D" $((8 + 4 * 16)) 1
 	assert_success
-	assert_output count=0
+	assert_output "count=2
+range=0x10000 0x10000
+range=0x30000 0x10000"
+	# room for one, input count 0xdeadbeef: ENOSPC with the count needed,
+	# nothing written past argsz (the helper checks its guard bytes)
+	run egm-io retired "$D" $((8 + 16)) 0xdeadbeef
+	assert_failure
+	assert_output "count=2
+errno=ENOSPC"
+	# room for exactly two, input count 0
+	run egm-io retired "$D" $((8 + 2 * 16)) 0
+	assert_success
+	assert_line --index 0 count=2
 }
 
 @test "4. ioctls work for a de-privileged owner that only has the fd" {
