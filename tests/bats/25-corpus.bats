@@ -205,6 +205,7 @@ IOCTL_RETIRED=$((0xC008E601))
 	$IOCTL_RETIRED unaligned ok.ret=0.argsz=48
 	$((0xC030E602)) 48 errno=ENOTTY
 	$((0xC030E603)) 48 errno=ENOTTY
+	$((0xC030E67F)) 48 errno=ENOTTY
 	$((0xC030E6FF)) 48 errno=ENOTTY
 	$((0x0000E602)) 48 errno=ENOTTY
 	$((0xC030E500)) 48 errno=ENOTTY
