@@ -22,6 +22,8 @@
 #   make demo            boot the guest and provision as an admin would
 #   make shell           interactive guest shell, module loaded
 #   make harness-selftest  prove the harness fails when it must
+#   make manifest        regenerate tests/bats.manifest (tests per file,
+#                        kernel and boot; make check compares); no boot
 #   make bench           scrub and mapping benchmark in the bench guest;
 #                        KERNEL=6.12; tables in build/logs/bench-<kernel>.txt
 #   make check-qemu      boot a guest whose QEMU maps /dev/egmN (a real client)
@@ -85,7 +87,7 @@ CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard drivers/egm/*.[ch])) include/
 
 .PHONY: all modules tools helpers egmfs check check-debug demo shell deps checkpatch \
 	harness-selftest clean install install-module dkms-check check-qemu \
-	compat-check
+	compat-check manifest
 
 all: modules
 
@@ -144,6 +146,9 @@ checkpatch:
 
 harness-selftest:
 	tools/testing/selftest/run-selftest
+
+manifest:
+	tools/testing/manifest
 
 .PHONY: bench
 bench:

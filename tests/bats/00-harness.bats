@@ -162,7 +162,7 @@ mem_block() {
 }
 
 @test "ACPI boot: the GPU stand-ins and NVDA2008 devices of the layout exist" {
-	[ "$EGM_BOOT" = acpi ] || skip "param boot has no SSDT"
+	[ "$EGM_BOOT" = acpi ] || skip "[boot] param boot has no SSDT"
 	local d n=0 g
 	for d in $EGM_S0_ACPI $EGM_S1_ACPI; do
 		[ -e "/sys/bus/acpi/devices/$d" ]
@@ -179,7 +179,7 @@ mem_block() {
 }
 
 @test "param boot: no NVDA2008 device" {
-	[ "$EGM_BOOT" = param ] || skip "only in the param boot"
+	[ "$EGM_BOOT" = param ] || skip "[boot] only in the param boot"
 	[ ! -e /sys/bus/acpi/devices/NVDA2008:00 ]
 }
 

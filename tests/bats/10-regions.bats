@@ -142,6 +142,10 @@ scrub"
 		# Debian amd64 6.12+: ARCH_SUPPORTS_PMD_PFNMAP and _PUD_PFNMAP
 		assert_line "huge-pmd"
 		assert_line "huge-pud"
+	else
+		# Debian arm64 6.12+ (4 KiB and 16 KiB pages): PMD_PFNMAP only
+		assert_line "huge-pmd"
+		refute_line "huge-pud"
 	fi
 }
 

@@ -27,7 +27,7 @@ load lib/egm
 }
 
 @test "2. the GPUs are PCI devices whose firmware node carries the properties" {
-	[[ -n $EGM_S0_GPUS ]] || skip "this boot's firmware has no GPU stand-ins (arm64 UEFI)"
+	[[ -n $EGM_S0_GPUS ]] || skip "[arch] arm64 UEFI firmware has no GPU stand-ins"
 	local g fw
 	for g in $EGM_S0_GPUS $EGM_S1_GPUS; do
 		assert [ -d "/sys/bus/pci/devices/$g" ]

@@ -192,17 +192,6 @@ uid"
 	expect_value "$I/mode" 0600 0600
 }
 
-@test "9. disabling a disabled instance succeeds with no change (all 'false' words)" {
-	mkdir "$I"
-	local v
-	for v in 0 n N no NO No off OFF Off false FALSE False; do
-		echo "$v" > "$I/enable"
-		assert_equal "$(cat "$I/enable")" 0
-	done
-	printf 0 > "$I/enable"
-	assert_equal "$(cat "$I/state")" disabled
-}
-
 @test "2. enable without a region → EINVAL" {
 	mkdir "$I"
 	echo "$EGM_PAGE_SIZE" > "$I/size"

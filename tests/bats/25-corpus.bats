@@ -207,6 +207,7 @@ IOCTL_RETIRED=$((0xE601))
 	$((0xC008E601)) 48 errno=ENOTTY
 	$((0xC030E602)) 48 errno=ENOTTY
 	$((0xC030E603)) 48 errno=ENOTTY
+	$((0xC030E67F)) 48 errno=ENOTTY
 	$((0xC030E6FF)) 48 errno=ENOTTY
 	$((0x0000E602)) 48 errno=ENOTTY
 	$((0xC030E500)) 48 errno=ENOTTY
@@ -250,7 +251,7 @@ IOCTL_RETIRED=$((0xE601))
 
 @test "9. corpus totals: every input rejected as documented" {
 	local t=0 d=0 a b
-	[[ -r $BATS_SUITE_TMPDIR/corpus-totals ]] || skip "no corpus test ran before this one"
+	[[ -r $BATS_SUITE_TMPDIR/corpus-totals ]] || skip "[filter] no corpus test ran before this one"
 	while read -r a b; do
 		t=$((t + a)) d=$((d + b))
 	done <"$BATS_SUITE_TMPDIR/corpus-totals"

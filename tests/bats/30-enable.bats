@@ -35,7 +35,7 @@ load lib/egm
 	assert [ ! -e "$EGM_CLASS/egm$minor" ]
 }
 
-@test "9. enable accepts every documented true word in any case" {
+@test "9. enable accepts every documented true and false word in any case; false on a disabled instance changes nothing" {
 	create_instance vm0 socket1 0 1M scrub=none
 	local on off
 	for on in 1 y Y yes YES Yes on ON On true TRUE True yEs tRuE; do
@@ -44,11 +44,18 @@ load lib/egm
 		echo 0 > "$EGM_INST/vm0/enable"
 		assert_equal "$on:$(cat "$EGM_INST/vm0/enable")" "$on:0"
 	done
-	for off in n N no NO off Off false FaLsE; do
+	for off in 0 n N no NO No off OFF Off false FALSE False FaLsE; do
 		echo 1 > "$EGM_INST/vm0/enable"
 		echo "$off" > "$EGM_INST/vm0/enable"
 		assert_equal "$off:$(cat "$EGM_INST/vm0/enable")" "$off:0"
+		# again, on the disabled instance: accepted, nothing changes
+		echo "$off" > "$EGM_INST/vm0/enable"
+		assert_equal "$off:$(cat "$EGM_INST/vm0/enable")" "$off:0"
+		assert_equal "$off:$(cat "$EGM_INST/vm0/state")" "$off:disabled"
 	done
+	# without a newline too
+	printf 0 > "$EGM_INST/vm0/enable"
+	assert_equal "$(cat "$EGM_INST/vm0/state")" disabled
 }
 
 @test "9. enable and disable are idempotent: same minor, same device" {

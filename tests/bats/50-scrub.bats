@@ -7,6 +7,20 @@
 
 load lib/egm
 
+# wait_in_open PID TIMEOUT_S: until PID sleeps in openat(2), per
+# /proc/PID/syscall (its first field is the syscall number: 257 on
+# x86_64, 56 on arm64); fails if PID exits or TIMEOUT_S passes first.
+wait_in_open() {
+	local pid=$1 deadline=$((SECONDS + $2)) nr=257 sc
+	[[ ${EGM_ARCH:-x86_64} == aarch64 ]] && nr=56
+	while ((SECONDS < deadline)); do
+		read -r sc _ < "/proc/$pid/syscall" || fail "process $pid is gone: open did not wait"
+		[[ $sc == "$nr" ]] && return 0
+		egm_nap
+	done
+	fail "process $pid never slept in openat (last: $sc)"
+}
+
 @test "5. scrub_chunk_delay_us is a 0644 parameter, default 0" {
 	expect_file "$EGM_PARAMS/scrub_chunk_delay_us" 0
 	run egm-io stat "$EGM_PARAMS/scrub_chunk_delay_us"
@@ -48,7 +62,7 @@ load lib/egm
 	make_ready vm0 socket1 0 4M
 	local d
 	d=$(inst_dev vm0)
-	run egm-io fill "$d" 0 4M 0xee
+	expect_out ok egm-io fill "$d" 0 4M 0xee
 	set_scrub_delay 2000000
 	expect_out count=4096 egm-io pwrite "$d" 0 4096 0xee
 	expect_file "$EGM_INST/vm0/state" scrubbing
@@ -99,11 +113,13 @@ load lib/egm
 	assert_output errno=EAGAIN
 	assert_equal "$(cat "$EGM_INST/vm0/state")" scrubbing
 	bg_start w egm-io openhold "$d"
-	egm_nap
-	egm_nap
+	# the waiter is asleep inside open(2) (its /proc syscall entry),
+	# not merely slow to start; the scrub (16 chunks, 1 s each) is
+	# still running then
+	wait_in_open "${EGM_BG_PID[w]}" 30
 	run bg_out w
 	assert_output ""
-	assert bg_alive w
+	assert_equal "$(cat "$EGM_INST/vm0/state")" scrubbing
 	set_scrub_delay 0
 	bg_wait w '^opened$' 60
 	assert_equal "$(cat "$EGM_INST/vm0/state")" open

@@ -91,7 +91,7 @@ no_kernel_warning() {
 }
 
 @test "5. 7.x: early-kill mapper gets BUS_MCEERR_AO at the exact address; block retired as poison, zapped, refused" {
-	has_memory_failure || skip "fallback kernel $EGM_KERNEL: see the 6.x fallback test"
+	has_memory_failure || skip "[kernel] fallback kernel $EGM_KERNEL: see the 6.x fallback test"
 	local base=$((S1 + (4 << 20))) d
 	make_ready_clean a socket1 4M 1M
 	make_ready_clean b socket1 5M 1M
@@ -152,7 +152,7 @@ range=0x20000 0x10000"
 }
 
 @test "5. 7.x: a new tenant's mapping refuses the poisoned block; read gives EIO" {
-	has_memory_failure || skip "fallback kernel $EGM_KERNEL: see the 6.x fallback test"
+	has_memory_failure || skip "[kernel] fallback kernel $EGM_KERNEL: see the 6.x fallback test"
 	local base=$((S1 + (8 << 20))) d
 	make_ready_clean a socket1 8M 1M
 	d=$(inst_dev a)
@@ -189,7 +189,7 @@ range=0x40000 0x10000"
 }
 
 @test "5. 7.x: a default (late-kill) mapper gets no notice; retire covers it" {
-	has_memory_failure || skip "fallback kernel $EGM_KERNEL: see the 6.x fallback test"
+	has_memory_failure || skip "[kernel] fallback kernel $EGM_KERNEL: see the 6.x fallback test"
 	local base=$((S1 + (12 << 20))) d
 	expect_file /proc/sys/vm/memory_failure_early_kill 0
 	make_ready_clean a socket1 12M 1M
@@ -222,7 +222,7 @@ range=0x40000 0x10000"
 
 @test "5. 6.x fallback: no pfn registration, the kernel refuses the error (ENXIO, outside kernel control)" {
 	if has_memory_failure; then
-		skip "kernel $EGM_KERNEL has memory-failure: see the 7.x tests"
+		skip "[kernel] kernel $EGM_KERNEL has memory-failure: see the 7.x tests"
 	fi
 	local base=$((S1 + (16 << 20))) d
 	make_ready_clean a socket1 16M 1M

@@ -114,6 +114,15 @@ revoke() {
 	assert_equal "$(cat "$EGM_INST/vm0/state")" scrubbing
 	revoke socket1
 	wait_state vm0 revoked 10
+	# 16 chunks of 2 MiB, 0.5 s each: a scrub still running after the
+	# revoke would move scrub_progress on within four chunk delays
+	local p1 p2
+	p1=$(cat "$(inst_sys vm0)/scrub_progress")
+	sleep 2
+	p2=$(cat "$(inst_sys vm0)/scrub_progress")
+	assert_equal "$p2" "$p1"
+	((p1 < 100)) || fail "scrub_progress $p1 after a revoke during the scrub"
+	expect_file "$EGM_INST/vm0/state" revoked
 	set_scrub_delay 0
 	disable_instance vm0
 	rmdir "$EGM_INST/vm0"

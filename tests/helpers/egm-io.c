@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -50,7 +51,9 @@
 static const char *usage_text =
 "usage: egm-io [--as UID:GID] [--drop-cap sys_admin] COMMAND ARGS...\n"
 "  info DEV [ARGSZ]                 EGM_IOCTL_INFO, key=value lines\n"
-"  retired DEV [ARGSZ]              EGM_IOCTL_RETIRED: count=N, range=OFF SIZE\n"
+"  retired DEV [ARGSZ [COUNT]]      EGM_IOCTL_RETIRED (input count COUNT, default\n"
+"                                   0xdeadbeef): count=N, range=OFF SIZE; fails\n"
+"                                   with overrun=OFF if a byte past ARGSZ changed\n"
 "  ioctl-raw DEV CMD [ARGSZ|null|unaligned|badptr|readonly]\n"
 "  mmap DEV OFF LEN [shared|private|ro|ro-write]\n"
 "  fill DEV OFF LEN PATTERN [mmap|write]\n"
@@ -541,18 +544,40 @@ static int do_info(int fd, uint32_t argsz, bool one_line)
 	return 0;
 }
 
-static int do_retired(int fd, uint32_t argsz)
+/* The first byte of @buf at or after @from that is not 0xa5, or -1. */
+static long changed_from(const void *buf, size_t from, size_t len)
+{
+	const uint8_t *b = buf;
+	size_t i;
+
+	for (i = from; i < len; i++)
+		if (b[i] != 0xa5)
+			return (long)i;
+	return -1;
+}
+
+static int do_retired(int fd, uint32_t argsz, uint32_t incount)
 {
 	size_t bufsz = (argsz > 8 ? argsz : 8) + 4096;
 	struct egm_retired *r = malloc(bufsz);
 	uint32_t n, cap;
+	long over;
+	int ret;
 
 	if (!r)
 		return fail_errno(ENOMEM);
 	memset(r, 0xa5, bufsz);
 	r->argsz = argsz;
-	r->count = 0xdeadbeef;	/* ignored by the driver on input */
-	if (ioctl(fd, EGM_IOCTL_RETIRED, r) < 0) {
+	r->count = incount;	/* ignored by the driver on input */
+	ret = ioctl(fd, EGM_IOCTL_RETIRED, r);
+	/* argsz is the capacity: nothing past it may be written */
+	over = changed_from(r, argsz > 8 ? argsz : 8, bufsz);
+	if (over >= 0) {
+		printf("overrun=0x%lx\n", over);
+		free(r);
+		return 1;
+	}
+	if (ret < 0) {
 		int err = errno;
 
 		if (err == ENOSPC)
@@ -609,7 +634,8 @@ static int cmd_retired(int argc, char **argv)
 		usage();
 	if (open_or_report(&c, false, false))
 		return 1;
-	return do_retired(c.fd, argc > 2 ? num_arg(argv[2]) : 8 + 16 * 8192);
+	return do_retired(c.fd, argc > 2 ? num_arg(argv[2]) : 8 + 16 * 8192,
+			  argc > 3 ? num_arg(argv[3]) : 0xdeadbeef);
 }
 
 static int cmd_ioctl_raw(int argc, char **argv)
@@ -1135,11 +1161,25 @@ static uint8_t *map_dev(int fd, uint64_t off, uint64_t len, void *at)
 	return p;
 }
 
+/* Minor faults of this process so far. */
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return ru.ru_minflt;
+}
+
 /*
  * aligned: a hint-less mapping, filled through the mapping, read back by
- * pread; prints the growth of this process's page tables (pt_kb=, from
- * VmPTE; pagetables_kb= is the system-wide PageTables) and the address modulo
- * 2 MiB (addr_mod_2m=, 0 when the instance starts 2 MiB aligned).
+ * pread; prints the growth of this process's page tables from before the
+ * mmap to after the fill (pt_kb=, from VmPTE; pagetables_kb= is the
+ * system-wide PageTables), their growth by the mmap alone (pt_map_kb=: a
+ * driver that maps everything in mmap shows here), the minor faults the
+ * fill took (faults=: one per base page, PMD or PUD it mapped) and the
+ * address modulo 2 MiB (addr_mod_2m=, 0 when the instance starts 2 MiB
+ * aligned).
  * skewed: the same at an address one page off the physical congruence,
  * so that every fault must fall back to base pages.
  * offset: a hint-less mapping starting one page into the instance.
@@ -1149,7 +1189,7 @@ static int maptest_fill(int fd, const char *mode, uint64_t len)
 	uint64_t pg = sysconf(_SC_PAGESIZE), off = 0;
 	struct pattern p = { .addr = true, .seed = 0x5eed0001 };
 	uint8_t *map, *at = NULL;
-	long pt0, pt1, pg0;
+	long pt0, ptm, pt1, pg0, f0, f1;
 
 	if (!strcmp(mode, "skewed")) {
 		/* reserve a congruent range one page longer, shift by a page */
@@ -1162,14 +1202,19 @@ static int maptest_fill(int fd, const char *mode, uint64_t len)
 		off = pg;
 		len -= 2 * pg;
 	}
+	pt0 = vm_pte_kb();
+	pg0 = page_tables_kb();
 	map = map_dev(fd, off, len, at);
 	if (!map)
 		return 1;
-	pt0 = vm_pte_kb();
-	pg0 = page_tables_kb();
+	ptm = vm_pte_kb();
+	f0 = minor_faults();
 	pattern_fill(&p, map, off, len);
+	f1 = minor_faults();
 	pt1 = vm_pte_kb();
+	printf("pt_map_kb=%ld\n", ptm - pt0);
 	printf("pt_kb=%ld\n", pt1 - pt0);
+	printf("faults=%ld\n", f1 - f0);
 	printf("pagetables_kb=%ld\n", page_tables_kb() - pg0);
 	printf("addr_mod_2m=0x%" PRIx64 "\n", (uint64_t)((uintptr_t)map & ((2UL << 20) - 1)));
 	if (!pattern_check(&p, map, off, len) || !pread_matches(fd, off, len, &p))
