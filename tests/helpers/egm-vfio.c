@@ -190,7 +190,8 @@ static int vfio_open(struct vfio *v, const char *bdf)
 		       v->device, reg.offset);
 	if (v->bar0 == MAP_FAILED)
 		return fail("bar0 mmap");
-	if ((uint32_t)*(volatile uint32_t *)(v->bar0 + EDU_IDENT) >> 8 != 0x0100) {
+	/* edu's identification register: 0xRRrr00ed, RR.rr its version */
+	if ((*(volatile uint32_t *)(v->bar0 + EDU_IDENT) & 0xffff) != 0x00ed) {
 		printf("bar0: not an edu device (ident 0x%08x)\n",
 		       *(volatile uint32_t *)(v->bar0 + EDU_IDENT));
 		return 1;
