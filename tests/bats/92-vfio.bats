@@ -209,6 +209,8 @@ trace_off() {
 		-object "memory-backend-file,id=m0,mem-path=$(inst_dev v0),size=$size,share=on,align=2M"
 	assert_failure
 	run cat "$QLOG"
+	# the message, for the console log (Documentation/admin-guide/egm.rst)
+	sed 's/^/egm-92-vfio: /' "$QLOG" > /dev/kmsg
 	assert_output --partial "vfio_dma_map"
 	assert_output --partial "Bad address"
 }
