@@ -27,6 +27,8 @@
 #   make bench           scrub and mapping benchmark in the bench guest;
 #                        KERNEL=6.12; tables in build/logs/bench-<kernel>.txt
 #   make check-qemu      boot a guest whose QEMU maps /dev/egmN (a real client)
+#   make check-vfio      q35 + intel-iommu guests (6.1, 6.12, 7.3): edu's DMA
+#                        into instances through vfio-pci (type1)
 #   make install         DESTDIR=, PREFIX=/usr: egm.ko (depmod unless DESTDIR),
 #                        UAPI header, egmfs + man page, unit, udev rule,
 #                        modules-load entry
@@ -86,7 +88,7 @@ CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard drivers/egm/*.[ch])) include/
 		   $(wildcard tools/egmfs/*.[ch])
 
 .PHONY: all modules tools helpers egmfs check check-debug demo shell deps checkpatch \
-	harness-selftest clean install install-module dkms-check check-qemu \
+	harness-selftest clean install install-module dkms-check check-qemu check-vfio \
 	compat-check manifest
 
 all: modules
@@ -156,6 +158,9 @@ bench:
 
 check-qemu:
 	tools/testing/check-qemu
+
+check-vfio:
+	tools/testing/check-vfio
 
 # make install [DESTDIR=] [PREFIX=/usr] [KDIR=]: the module goes to
 # /lib/modules/<krel>/updates/ (depmod runs only without DESTDIR).

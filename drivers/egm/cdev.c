@@ -429,6 +429,49 @@ static long egm_ioctl_retired(struct egm_instance *inst,
 	return count > cap ? -ENOSPC : 0;
 }
 
+/*
+ * EGM_BAD_PAGES_LIST, NVIDIA's downstream command: a buffer too small for
+ * the list is not an error but a request to grow it, which their QEMU
+ * does until the list fits (include/uapi/linux/egm.h).
+ */
+static long egm_ioctl_bad_pages(struct egm_instance *inst,
+				struct egm_retired __user *uarg)
+{
+	u32 argsz, cap, count;
+	size_t need;
+	int ret, idx;
+
+	if (get_user(argsz, &uarg->argsz))
+		return -EFAULT;
+	if (argsz < sizeof(*uarg))
+		return -EINVAL;
+	cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
+
+	/* count first: a list that does not fit leaves the entries alone */
+	idx = srcu_read_lock(&egm_srcu);
+	ret = egm_region_revoked(inst->region) ? -ENODEV : 0;
+	if (!ret)
+		ret = egm_retired_blocks(inst->region, egm_instance_phys(inst),
+					 inst->rsize, NULL, 0, &count);
+	if (!ret && count <= cap)
+		ret = egm_retired_blocks(inst->region, egm_instance_phys(inst),
+					 inst->rsize, uarg->ranges, cap, &count);
+	srcu_read_unlock(&egm_srcu, idx);
+	if (ret)
+		return ret;
+
+	if (count > cap) {
+		need = struct_size(uarg, ranges, count);
+		if (need > U32_MAX)
+			return -EOVERFLOW;
+		if (put_user((u32)need, &uarg->argsz) ||
+		    put_user(0, &uarg->count))
+			return -EFAULT;
+		return 0;
+	}
+	return put_user(count, &uarg->count) ? -EFAULT : 0;
+}
+
 /* argsz alone sizes every copy (include/uapi/linux/egm.h). */
 static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -437,6 +480,8 @@ static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	long ret;
 	int idx;
 
+	if (cmd == EGM_BAD_PAGES_LIST)
+		return egm_ioctl_bad_pages(inst, uarg);
 	if (cmd != EGM_IOCTL_INFO && cmd != EGM_IOCTL_RETIRED)
 		return -ENOTTY;
 

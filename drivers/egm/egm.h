@@ -355,6 +355,8 @@ u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len);
 ssize_t egm_retired_list(struct egm_region *region, char *buf, size_t size);
 int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
 		       struct egm_range __user *uranges, u32 cap, u32 *count);
+int egm_retired_blocks(struct egm_region *region, phys_addr_t start, u64 len,
+		       struct egm_range __user *uranges, u32 cap, u32 *count);
 void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len);
 
 #endif /* _EGM_H */

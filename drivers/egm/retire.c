@@ -341,22 +341,15 @@ ssize_t egm_retired_list(struct egm_region *region, char *buf, size_t size)
 	return size;
 }
 
-/**
- * egm_retired_ranges() - retired ranges of an extent, coalesced
- * @region: the region
- * @start: physical start of the extent
- * @len: length of the extent
- * @uranges: user array of at least @cap entries
- * @cap: capacity of @uranges
- * @count: out: ranges needed, which may exceed @cap
- *
- * Ranges are relative to @start and clipped to the extent. Only the
- * first @cap are written.
- *
- * Return: 0 or -EFAULT.
+/*
+ * The retired blocks of [start, start + len), relative to @start and
+ * clipped to it, into @uranges (the first @cap of them); adjacent blocks
+ * are merged into one range when @coalesce is set. *@count receives the
+ * number of ranges needed.
  */
-int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
-		       struct egm_range __user *uranges, u32 cap, u32 *count)
+static int egm_retired_walk(struct egm_region *region, phys_addr_t start,
+			    u64 len, struct egm_range __user *uranges, u32 cap,
+			    u32 *count, bool coalesce)
 {
 	struct egm_range cur = { .size = 0 };
 	unsigned long block;
@@ -373,7 +366,7 @@ int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
 
 		if (!egm_retired_visible(entry))
 			continue;
-		if (cur.size && cur.offset + cur.size == lo) {
+		if (coalesce && cur.size && cur.offset + cur.size == lo) {
 			cur.size += sz;
 			continue;
 		}
@@ -393,6 +386,46 @@ int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
 out:
 	*count = n;
 	return 0;
+}
+
+/**
+ * egm_retired_ranges() - retired ranges of an extent, coalesced
+ * @region: the region
+ * @start: physical start of the extent
+ * @len: length of the extent
+ * @uranges: user array of at least @cap entries
+ * @cap: capacity of @uranges
+ * @count: out: ranges needed, which may exceed @cap
+ *
+ * Ranges are relative to @start and clipped to the extent. Only the
+ * first @cap are written.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
+		       struct egm_range __user *uranges, u32 cap, u32 *count)
+{
+	return egm_retired_walk(region, start, len, uranges, cap, count, true);
+}
+
+/**
+ * egm_retired_blocks() - retired blocks of an extent, one range each
+ * @region: the region
+ * @start: physical start of the extent
+ * @len: length of the extent
+ * @uranges: user array of at least @cap entries
+ * @cap: capacity of @uranges
+ * @count: out: blocks needed, which may exceed @cap
+ *
+ * As egm_retired_ranges(), without merging adjacent blocks: the list
+ * NVIDIA's downstream ABI returns (EGM_BAD_PAGES_LIST).
+ *
+ * Return: 0 or -EFAULT.
+ */
+int egm_retired_blocks(struct egm_region *region, phys_addr_t start, u64 len,
+		       struct egm_range __user *uranges, u32 cap, u32 *count)
+{
+	return egm_retired_walk(region, start, len, uranges, cap, count, false);
 }
 
 /*

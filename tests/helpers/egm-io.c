@@ -54,6 +54,8 @@ static const char *usage_text =
 "  retired DEV [ARGSZ [COUNT]]      EGM_IOCTL_RETIRED (input count COUNT, default\n"
 "                                   0xdeadbeef): count=N, range=OFF SIZE; fails\n"
 "                                   with overrun=OFF if a byte past ARGSZ changed\n"
+"  bad-pages DEV [ARGSZ]            EGM_BAD_PAGES_LIST: without ARGSZ as\n"
+"                                   NVIDIA's QEMU (grow to argsz, retry)\n"
 "  ioctl-raw DEV CMD [ARGSZ|null|unaligned|badptr|readonly]\n"
 "  mmap DEV OFF LEN [shared|private|ro|ro-write]\n"
 "  fill DEV OFF LEN PATTERN [mmap|write]\n"
@@ -594,6 +596,62 @@ static int do_retired(int fd, uint32_t argsz, uint32_t incount)
 	return 0;
 }
 
+/*
+ * EGM_BAD_PAGES_LIST, NVIDIA's downstream command. With loop set the
+ * caller behaves like NVIDIA's QEMU: it starts with a bare header, and
+ * while the driver answers with a larger argsz it grows the buffer to
+ * that size and asks again. Prints calls= argsz= count= and one block=
+ * line per entry. With a fixed argsz: one call on a 0xa5-filled buffer;
+ * entries the driver left alone print "block=untouched".
+ */
+static int do_bad_pages(int fd, bool loop, uint32_t argsz)
+{
+	uint32_t size = loop ? 8 : argsz, n, cap, calls = 0;
+	struct egm_retired *r = NULL;
+	size_t bufsz;
+
+	for (;;) {
+		bufsz = (size > 8 ? size : 8) + 4096;
+		free(r);
+		r = malloc(bufsz);
+		if (!r)
+			return fail_errno(ENOMEM);
+		memset(r, 0xa5, bufsz);
+		r->argsz = size;
+		r->count = 0xdeadbeef;
+		calls++;
+		if (ioctl(fd, EGM_BAD_PAGES_LIST, r) < 0) {
+			int err = errno;
+
+			free(r);
+			return fail_errno(err);
+		}
+		if (!loop || r->argsz <= size)
+			break;
+		if (calls == 16) {
+			printf("calls=%" PRIu32 " argsz=%" PRIu32 " (still growing)\n",
+			       calls, r->argsz);
+			free(r);
+			return 1;
+		}
+		size = r->argsz;
+	}
+	printf("calls=%" PRIu32 "\nargsz=%" PRIu32 "\ncount=%" PRIu32 "\n",
+	       calls, r->argsz, r->count);
+	cap = size >= 8 ? (size - 8) / 16 : 0;
+	for (n = 0; n < cap && n < 8192; n++) {
+		if (r->ranges[n].offset == 0xa5a5a5a5a5a5a5a5ULL) {
+			if (!loop)
+				printf("block=untouched\n");
+			continue;
+		}
+		printf("block=0x%" PRIx64 " 0x%" PRIx64 "\n",
+		       (uint64_t)r->ranges[n].offset, (uint64_t)r->ranges[n].size);
+	}
+	free(r);
+	return 0;
+}
+
 /* ---- commands --------------------------------------------------------- */
 
 static bool has_word(int argc, char **argv, int from, const char *w)
@@ -636,6 +694,17 @@ static int cmd_retired(int argc, char **argv)
 		return 1;
 	return do_retired(c.fd, argc > 2 ? num_arg(argv[2]) : 8 + 16 * 8192,
 			  argc > 3 ? num_arg(argv[3]) : 0xdeadbeef);
+}
+
+static int cmd_bad_pages(int argc, char **argv)
+{
+	struct ctx c = { .dev = argv[1] };
+
+	if (argc < 2)
+		usage();
+	if (open_or_report(&c, false, false))
+		return 1;
+	return do_bad_pages(c.fd, argc < 3, argc > 2 ? num_arg(argv[2]) : 0);
 }
 
 static int cmd_ioctl_raw(int argc, char **argv)
@@ -1729,6 +1798,8 @@ int main(int argc, char **argv)
 		return cmd_info(argc, argv);
 	if (!strcmp(cmd, "retired"))
 		return cmd_retired(argc, argv);
+	if (!strcmp(cmd, "bad-pages"))
+		return cmd_bad_pages(argc, argv);
 	if (!strcmp(cmd, "ioctl-raw"))
 		return cmd_ioctl_raw(argc, argv);
 	if (!strcmp(cmd, "mmap"))

@@ -178,3 +178,20 @@ if [[ $egm_arch == arm64 ]]; then
 		-numa node,nodeid=1,cpus=1,memdev=mem1
 		-nodefaults -no-user-config -display none -no-reboot)
 fi
+
+# The VFIO guest (`make check-vfio`, tools/testing/check-vfio): the same
+# memory and NUMA layout on a q35 machine with an emulated Intel IOMMU and
+# QEMU's edu PCI device (a DMA engine, 28-bit DMA mask) at slot 0x0a, for
+# device DMA into an instance through vfio-pci (kernel argument
+# intel_iommu=on, added by run). q35 puts RAM at 0-2 GiB and from 4 GiB,
+# so socket0 and socket1 lie in nodes 0 and 1 as on pc. run and dsdt use
+# it when EGM_MACHINE=vfio.
+# shellcheck disable=SC2034,SC2054 # used by run and dsdt; commas are QEMU syntax
+egm_qemu_vfio_machine=(qemu-system-x86_64 -accel tcg -cpu max -machine q35 -m 4096
+	-smp 2,sockets=2,cores=1,threads=1
+	-object memory-backend-ram,id=mem0,size=2G
+	-object memory-backend-ram,id=mem1,size=2G
+	-numa node,nodeid=0,cpus=0,memdev=mem0
+	-numa node,nodeid=1,cpus=1,memdev=mem1
+	-nodefaults -no-user-config -display none -no-reboot
+	-device intel-iommu -device edu,addr=0x0a)

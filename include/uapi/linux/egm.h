@@ -80,4 +80,20 @@ struct egm_retired {
 #define EGM_IOCTL_INFO		_IO(EGM_IOCTL_MAGIC, 0x00)
 #define EGM_IOCTL_RETIRED	_IO(EGM_IOCTL_MAGIC, 0x01)
 
+/*
+ * Compatibility with NVIDIA's downstream EGM driver, whose QEMU asks every
+ * memory backend's fd for its retired pages with this command (0x4564)
+ * and lays guest memory out around them. It is not numbered like egm's
+ * own commands: the driver matches the whole value. The argument has the
+ * layout of struct egm_retired, with downstream's semantics:
+ *  - argsz < 8: EINVAL;
+ *  - argsz too small for the list: success, only the header is written,
+ *    argsz = the size needed and count = 0 (grow the buffer and retry);
+ *  - otherwise one range per retired 64 KiB block (offset relative to the
+ *    instance, size 64 KiB, clipped to the instance), ascending, and
+ *    count; argsz is left as it was.
+ * New code should use EGM_IOCTL_RETIRED.
+ */
+#define EGM_BAD_PAGES_LIST	_IO('E', 100)
+
 #endif /* _UAPI_LINUX_EGM_H */
