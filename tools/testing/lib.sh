@@ -124,6 +124,13 @@ egm_layout() {
 		egm_s0_base=0xc4000000 egm_s1_base=0x100000000
 		egm_rt_base=0xc3ff0000 egm_rt2_base=0xc3fe0000
 		egm_s0_node=0 egm_s0_cpu_node=0 egm_s1_node=-1 egm_s1_cpu_node=-1
+	elif [[ ${EGM_MACHINE:-} == vfio ]]; then
+		# q35 (check-vfio) keeps 2-4 GiB for PCI: two nodes with a
+		# CPU each, socket1 at 4 GiB in node 1, NVDA2008 devices
+		egm_s0_base=0x30000000 egm_s1_base=0x100000000
+		egm_rt_base=0x2fff0000 egm_rt2_base=0x2ffe0000
+		egm_s0_node=0 egm_s0_cpu_node=0 egm_s1_node=1 egm_s1_cpu_node=1
+		egm_s0_acpi='NVDA2008:00 NVDA2008:01' egm_s1_acpi=NVDA2008:02
 	elif [[ $egm_arch == arm64 ]]; then
 		egm_s0_base=0x70000000 egm_s1_base=0x100000000
 		egm_rt_base=0x6fff0000 egm_rt2_base=0x6ffe0000
