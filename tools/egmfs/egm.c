@@ -29,6 +29,17 @@ void report(const char *obj, const char *what, int err, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void say(const struct egmfs_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
 void complain(const char *obj, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -233,7 +244,7 @@ int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name)
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(egm_inst_defaults); i++) {
 		ret = attr_write(dir, egm_inst_defaults[i][0],
-				 egm_inst_defaults[i][1]);
+				 egm_inst_defaults[i][1], true);
 		if (ret)
 			return ret;
 	}
@@ -271,7 +282,7 @@ int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
 	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret)
 		return ret;
-	return attr_write(dir, attr, val);
+	return attr_write(dir, attr, val, ctx->fake);
 }
 
 u64 egm_inst_end(const struct egm_inst *inst,
@@ -441,7 +452,7 @@ int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
 	if (ret)
 		return ret;
 	snprintf(val, sizeof(val), "0x%llx", (unsigned long long)addr);
-	return attr_write(dir, "retire", val);
+	return attr_write(dir, "retire", val, ctx->fake);
 }
 
 /* Names of the enabled instances of inst's region whose extents overlap. */

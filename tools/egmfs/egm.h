@@ -30,6 +30,7 @@ struct egmfs_ctx {
 	char instances[PATH_MAX];	/* root/instances */
 	char regions[PATH_MAX];		/* root/regions */
 	bool fake;			/* root is not configfs (tests) */
+	bool quiet;			/* -q: changing commands say nothing */
 	unsigned long pagesize;
 };
 
@@ -105,6 +106,8 @@ int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on);
 /* "egmfs: <obj>: <what>: <strerror(err)>[ (<reason>)]" on stderr */
 void report(const char *obj, const char *what, int err, const char *fmt, ...)
 	__printf(4, 5);
+/* What a changing command did, on stdout, unless -q. */
+void say(const struct egmfs_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 /* "egmfs: <obj>: <what>: <message>" on stderr */
 void complain(const char *obj, const char *what, const char *fmt, ...)
 	__printf(3, 4);

@@ -67,6 +67,7 @@ static const char egmfs_usage[] =
 "Global options:\n"
 "  -r, --root DIR   egm configfs directory (default $EGM_CONFIGFS or\n"
 "                   " EGM_DEFAULT_ROOT ")\n"
+"  -q, --quiet      changing commands do not print what they did\n"
 "  -h, --help       this text; 'egmfs <command> --help' for a command\n"
 "  -V, --version    print the version\n"
 "\n"
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ }
@@ -163,10 +165,13 @@ int main(int argc, char **argv)
 
 	/* '+': stop at the command, whose options are its own */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;
+			break;
+		case 'q':
+			ctx.quiet = true;
 			break;
 		case 'h':
 			fputs(egmfs_usage, stdout);

@@ -149,10 +149,8 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (argc - optind != 1)
 		return usage_error(show_usage, "show: expected one NAME");
 	name = argv[optind];
-	if (!valid_name(name)) {
-		complain(name, "show", "invalid instance name");
-		return EGMFS_FAIL;
-	}
+	if (!valid_name(name))
+		return usage_error(show_usage, "show: invalid name \"%s\"", name);
 	if (!egm_inst_exists(ctx, name)) {
 		report(name, "show", ENOENT, "no such instance");
 		return EGMFS_FAIL;

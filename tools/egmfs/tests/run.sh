@@ -444,6 +444,84 @@ c_restore_no_module() {
 	E restore "$TMP/e.json"; want_rc 1; want_err "is the egm module loaded?"
 }
 
+# ---- cases: operator safety (save never loses data by accident) ----------------
+
+# a runtime retirement of a region absent now (its GPU failed to probe,
+# firmware changed) stays in the file: restore re-applies it when the
+# region is back
+c_save_keeps_absent_retired() {
+	local f=$R/etc/egm/egm.json
+	mkdir -p "$R/etc/egm"
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	printf '{"version": 1, "instances": [], "retired": {"socket0": ["0x30010000"], "socket7": ["0x7000010000", "0x7000000000"]}}\n' > "$f"
+	printf '0x30100000 firmware\n' > "$R/regions/socket0/retired"
+	printf '0x100020000 runtime\n' > "$R/regions/socket1/retired"
+	E save "$f"; want_rc 0
+	[[ $(jq -c .retired "$f") == '{"socket0":["0x30010000"],"socket1":["0x100020000"],"socket7":["0x7000000000","0x7000010000"]}' ]] ||
+		fail "retired: $(jq -c .retired "$f")"
+}
+
+c_save_bak() {
+	local f=$R/etc/egm/egm.json
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	E save "$f"; want_rc 0
+	[[ ! -e $f.bak ]] || fail "a .bak from nothing"
+	cp "$f" "$TMP/first"
+	mkinst vm1 socket1 $((4 << 20)) $((4 << 20)) 0 -1
+	E save "$f"; want_rc 0
+	cmp -s "$f.bak" "$TMP/first" || fail "$f.bak is not the previous file"
+	[[ $(jq -r '[.instances[].name] | join(",")' "$f") == vm0,vm1 ]] || fail "new file: $(cat "$f")"
+	[[ $(stat -c %a "$f.bak") == 600 ]] || fail ".bak mode $(stat -c %a "$f.bak")"
+}
+
+c_save_refuses_empty() {
+	local f=$R/etc/egm/egm.json
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	mkinst vm1 socket1 $((4 << 20)) $((4 << 20)) 1 1
+	E save "$f"; want_rc 0
+	cp "$f" "$TMP/two"
+	E clear; want_rc 0
+	E save "$f"; want_rc 1
+	want_err "save: would replace 2 instances with none (use --force)"
+	cmp -s "$f" "$TMP/two" || fail "the two-instance file was overwritten"
+	E save --force "$f"; want_rc 0
+	[[ $(jq '.instances | length' "$f") == 0 ]] || fail "--force did not write: $(cat "$f")"
+	cmp -s "$f.bak" "$TMP/two" || fail "no .bak of the two-instance file"
+	# empty over empty needs nothing
+	E save "$f"; want_rc 0
+}
+
+c_save_symlink() {
+	mkdir -p "$R/etc/egm" "$R/srv/cfg"
+	echo '{"version": 1, "instances": []}' > "$R/srv/cfg/real.json"
+	ln -s ../../srv/cfg/real.json "$R/etc/egm/egm.json"
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	E save "$R/etc/egm/egm.json"; want_rc 0
+	[[ -L $R/etc/egm/egm.json ]] || fail "the link became a plain file"
+	[[ $(jq -r '.instances[0].name' "$R/srv/cfg/real.json") == vm0 ]] || fail "target not written"
+	[[ -e $R/srv/cfg/real.json.bak ]] || fail "no .bak beside the target"
+	[[ $(stat -c %a "$R/srv/cfg/real.json") == 600 ]] || fail "target mode"
+}
+
+# a JSON object with a key twice: json-c keeps the last silently, so a
+# typo'd hand edit ("enable": false ... "enable": true) would win unseen
+c_restore_dup_keys() {
+	bad_file '{"version": 1, "version": 1, "instances": []}' "version: duplicate key"
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "enable": false, "enable": true}]}' \
+		"instances[0].enable: duplicate key"
+	bad_file '{"version": 1, "instances": [], "retired": {"socket0": [], "socket0": ["0x30010000"]}}' \
+		"retired.socket0: duplicate key"
+}
+
+# DESIGN's exit codes: a malformed NAME is a usage error (2) everywhere
+c_exit_codes() {
+	local c
+	for c in show enable disable destroy; do
+		E "$c" .bad; want_rc 2
+	done
+	E show nosuch; want_rc 1
+}
+
 t "--help, per-command --help, help CMD" c_help
 t "--version" c_version
 t "usage errors exit 2 and change nothing" c_usage
@@ -463,6 +541,12 @@ t "restore rejects bad files and changes nothing" c_restore_bad
 t "restore accepts list --json objects" c_restore_runtime_fields
 t "restore of an instance without a region" c_restore_no_region
 t "restore without the module" c_restore_no_module
+t "save keeps the retirements of absent regions" c_save_keeps_absent_retired
+t "save keeps the previous file as .bak" c_save_bak
+t "save refuses an empty list over a non-empty one without --force" c_save_refuses_empty
+t "save writes through a symlink" c_save_symlink
+t "restore rejects duplicate keys, naming the field" c_restore_dup_keys
+t "exit codes: a malformed name is a usage error everywhere" c_exit_codes
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
