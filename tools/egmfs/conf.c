@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -206,7 +207,11 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 					   type_name(val));
 			inst->enable = json_object_get_boolean(val);
 		} else if (!strcmp(key, "minor") || !strcmp(key, "dev") ||
-			   !strcmp(key, "state")) {
+			   !strcmp(key, "state") || !strcmp(key, "path") ||
+			   !strcmp(key, "resolved_size") ||
+			   !strcmp(key, "pagesize") ||
+			   !strcmp(key, "cpu_node") ||
+			   !strcmp(key, "scrub_progress")) {
 			/* runtime fields of 'list --json': ignored */
 		} else {
 			return bad(c, field, "unknown field");
@@ -880,7 +885,7 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 	json_object_object_add(top, "version", json_object_new_int(CONF_VERSION));
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++)
-		json_object_array_add(arr, inst_to_json(&v[i], false));
+		json_object_array_add(arr, inst_to_json(&v[i], NULL));
 	json_object_object_add(top, "instances", arr);
 	json_object_object_add(top, "retired",
 			       saved_retired(regions, nr, have_old, &nretired));
@@ -1111,7 +1116,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 }
 
 static const char restore_usage[] =
-"usage: egmfs restore [--dry-run] [--verbose] [FILE]\n"
+"usage: egmfs restore [--dry-run] [--wait|--no-wait] [--timeout SEC] [FILE]\n"
 "\n"
 "Re-create the instances of FILE (default " EGM_DEFAULT_FILE ", '-' for\n"
 "standard input). The whole file is checked first; a bad file changes\n"
@@ -1120,20 +1125,33 @@ static const char restore_usage[] =
 "disabled first, unless it is in use: then it is reported and left), and\n"
 "instances marked enabled are enabled in file order. Instances not in\n"
 "FILE are reported and left alone. Running it twice changes nothing the\n"
-"second time.\n"
+"second time. Each change is printed (-q quiets).\n"
 "\n"
-"  -n, --dry-run   check FILE and print what would be done\n"
-"  -v, --verbose   print each change made\n";
+"When udev runs, restore returns only once the link /dev/egm/NAME of every\n"
+"enabled instance of FILE is its device node, so that a VM started next\n"
+"finds it; a link missing after the timeout is an error.\n"
+"\n"
+"  -n, --dry-run       check FILE and print what would be done\n"
+"  -w, --wait          wait for the links even when udev seems not to run\n"
+"  -W, --no-wait       do not wait for the links\n"
+"  -t, --timeout SEC   wait at most SEC seconds in all (default 30)\n"
+"  -v, --verbose       accepted for compatibility (printing is the default)\n";
 
 int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "no-wait", no_argument, NULL, 'W' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct restore r = { .ctx = ctx };
+	struct restore r = { .ctx = ctx, .verbose = !ctx->quiet };
+	int wait = -1, timeout_ms = 30000, left, ret;
+	char *end;
+	long sec;
 	const char *file = EGM_DEFAULT_FILE;
 	struct conf conf;
 	int *state;
@@ -1142,13 +1160,27 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 	int c, nr;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nvwWt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			r.dry_run = true;
 			break;
 		case 'v':
 			r.verbose = true;
+			break;
+		case 'w':
+		case 'W':
+			wait = c == 'w';
+			break;
+		case 't':
+			errno = 0;
+			sec = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || sec < 0 ||
+			    sec > 3600)
+				return usage_error(restore_usage,
+						   "restore: invalid timeout \"%s\" (0 to 3600 seconds)",
+						   optarg);
+			timeout_ms = sec * 1000;
 			break;
 		case 'h':
 			return print_help(restore_usage);
@@ -1198,8 +1230,46 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 		if (state[i] != FIX_DISABLED || !want->enable)
 			continue;
 		action(&r, "enable %s", want->name);
-		if (!r.dry_run && egm_inst_enable(ctx, want->name, true))
+		if (r.dry_run)
+			continue;
+		if (egm_inst_enable(ctx, want->name, true))
 			r.failed++;
+		else
+			state[i] = FIX_ENABLED;
+	}
+
+	/*
+	 * udev makes /dev/egm/NAME after the uevent of the enable: wait for
+	 * it (one deadline for all), so that libvirt, ordered after this
+	 * unit, finds the node. Without udev nobody would make it.
+	 */
+	if (wait < 0)
+		wait = !ctx->fake && !access("/run/udev/control", F_OK);
+	left = timeout_ms;
+	for (i = 0; wait && !r.dry_run && i < conf.nr_inst; i++) {
+		struct timespec t0, t1;
+		char link[PATH_MAX];
+
+		if (state[i] != FIX_ENABLED || !conf.inst[i].enable)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = egm_inst_wait_link(ctx, conf.inst[i].name, left);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left -= (t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (left < 0)
+			left = 0;
+		if (!ret)
+			continue;
+		egm_inst_link(ctx, conf.inst[i].name, link, sizeof(link));
+		if (ret == -ETIMEDOUT)
+			complain(conf.inst[i].name, "restore",
+				 "%s is not its device node after %d s (is udev running with 70-egm.rules?)",
+				 link, timeout_ms / 1000);
+		else
+			report(conf.inst[i].name, "restore", -ret,
+			       "waiting for %s", link);
+		r.failed++;
 	}
 	free(state);
 	conf_free(&conf);

@@ -6,7 +6,7 @@
  *   egmfs --help | --version
  *
  * Commands: list, show, regions, create, enable, disable, destroy,
- * retire, save, restore, clear (DESIGN §7, egmfs(8)). Exit status: 0
+ * retire, save, restore, clear, qemu-args, cdi (egmfs(8)). Exit status: 0
  * success, 1 failure, 2 usage.
  */
 #include <errno.h>
@@ -19,8 +19,14 @@
 
 #include "builtin.h"
 
+#include <json-c/json_c_version.h>
+
+#if JSON_C_VERSION_NUM < ((0 << 16) | (15 << 8))
+#error "egmfs needs json-c 0.15 or later"
+#endif
+
 #ifndef EGMFS_VERSION
-#define EGMFS_VERSION "0.1"
+#error "EGMFS_VERSION comes from drivers/egm/version.h (tools/egmfs/Makefile)"
 #endif
 
 struct cmd_struct {
