@@ -18,6 +18,7 @@
 #include <linux/srcu.h>
 
 #include "egm.h"
+#include "version.h"
 
 #define EGM_MAX_INSTANCES_LIMIT	(MINORMASK + 1)
 #define EGM_FS_MAGIC		0x45474d46	/* "EGMF" */
@@ -169,4 +170,5 @@ module_exit(egm_exit);
 
 MODULE_DESCRIPTION("NVIDIA Grace Extended GPU Memory for virtual machines");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(EGM_VERSION);
 MODULE_SOFTDEP("pre: configfs");

@@ -151,7 +151,8 @@ int attr_read_s64(const char *dir, const char *name, s64 *val)
 	return 0;
 }
 
-int attr_write(const char *dir, const char *name, const char *val)
+int attr_write(const char *dir, const char *name, const char *val,
+	       bool create)
 {
 	char path[4096], *line;
 	size_t len = strlen(val);
@@ -165,9 +166,11 @@ int attr_write(const char *dir, const char *name, const char *val)
 	memcpy(line, val, len);
 	line[len] = '\n';
 
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	/* configfs never creates files: O_CREAT there turns ENOENT into EACCES */
+	if (create)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	else
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		free(line);

@@ -9,6 +9,7 @@
 #ifndef EGMFS_ATTR_H
 #define EGMFS_ATTR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,10 +35,11 @@ int attr_read_s64(const char *dir, const char *name, s64 *val);
 
 /*
  * Write val plus a newline to dir/name in a single write(2), as configfs
- * needs. The file is created if missing, which only happens in a fake
- * tree (tests); configfs always has its attributes.
+ * needs. With create (a fake tree of the tests only) a missing file is
+ * created; on configfs a missing attribute fails with ENOENT.
  */
-int attr_write(const char *dir, const char *name, const char *val);
+int attr_write(const char *dir, const char *name, const char *val,
+	       bool create);
 
 /*
  * Sorted names of the subdirectories of dir. *names is a NULL terminated

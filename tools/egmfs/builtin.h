@@ -42,8 +42,12 @@ int usage_error(const char *usage, const char *fmt, ...)
 	__printf(2, 3);
 int print_help(const char *usage);
 
-/* The JSON form of an instance (file format, plus runtime fields). */
-struct json_object *inst_to_json(const struct egm_inst *inst, bool runtime);
+/*
+ * The JSON form of an instance: the file format, plus the runtime fields
+ * of 'list --json' when ctx is given.
+ */
+struct json_object *inst_to_json(const struct egm_inst *inst,
+				 struct egmfs_ctx *ctx);
 int print_json(struct json_object *obj);
 
 #endif

@@ -13,13 +13,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -204,7 +207,11 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 					   type_name(val));
 			inst->enable = json_object_get_boolean(val);
 		} else if (!strcmp(key, "minor") || !strcmp(key, "dev") ||
-			   !strcmp(key, "state")) {
+			   !strcmp(key, "state") || !strcmp(key, "path") ||
+			   !strcmp(key, "resolved_size") ||
+			   !strcmp(key, "pagesize") ||
+			   !strcmp(key, "cpu_node") ||
+			   !strcmp(key, "scrub_progress")) {
 			/* runtime fields of 'list --json': ignored */
 		} else {
 			return bad(c, field, "unknown field");
@@ -345,6 +352,128 @@ static int line_of(const char *data, size_t off)
 	return line;
 }
 
+/*
+ * json-c keeps the last of two equal keys of an object without a word, so
+ * a hand-edited file with "enable" twice would silently take one of them.
+ * The text has already parsed (strictly) when this runs: a small walk over
+ * it finds the first key repeated inside one object and names its field
+ * ("instances[0].enable"). Keys are compared as written (escapes and all).
+ */
+struct dup_scan {
+	const char *p, *end;
+	char path[256];
+};
+
+static void scan_ws(struct dup_scan *s)
+{
+	while (s->p < s->end && strchr(" \t\r\n", *s->p))
+		s->p++;
+}
+
+/* A string at s->p: returns its raw text (without quotes), moves past it. */
+static const char *scan_string(struct dup_scan *s, size_t *len)
+{
+	const char *start = ++s->p;
+
+	while (s->p < s->end && *s->p != '"') {
+		if (*s->p == '\\' && s->p + 1 < s->end)
+			s->p++;
+		s->p++;
+	}
+	*len = s->p - start;
+	if (s->p < s->end)
+		s->p++;
+	return start;
+}
+
+static void path_add(struct dup_scan *s, size_t at, const char *fmt, ...)
+	__printf(3, 4);
+
+static void path_add(struct dup_scan *s, size_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (at >= sizeof(s->path))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->path + at, sizeof(s->path) - at, fmt, ap);
+	va_end(ap);
+}
+
+/* true (with s->path naming it) at the first duplicate key */
+static bool scan_value(struct dup_scan *s, int depth)
+{
+	size_t at = strlen(s->path), n = 0, i, klen, *lens = NULL;
+	const char **keys = NULL, *key;
+	bool dup = false;
+
+	scan_ws(s);
+	if (s->p >= s->end || depth > 64)
+		return false;
+	if (*s->p == '"') {
+		scan_string(s, &klen);
+		return false;
+	}
+	if (*s->p != '{' && *s->p != '[') {
+		while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+			s->p++;
+		return false;
+	}
+	if (*s->p++ == '[') {
+		for (scan_ws(s); s->p < s->end && *s->p != ']'; n++) {
+			path_add(s, at, "[%zu]", n);
+			if (scan_value(s, depth + 1))
+				return true;
+			scan_ws(s);
+			if (s->p < s->end && *s->p == ',')
+				s->p++;
+		}
+		s->p++;
+		s->path[at] = '\0';
+		return false;
+	}
+	for (scan_ws(s); s->p < s->end && *s->p == '"'; n++) {
+		key = scan_string(s, &klen);
+		path_add(s, at, "%s%.*s", at ? "." : "", (int)klen, key);
+		for (i = 0; i < n; i++)
+			if (lens[i] == klen && !memcmp(keys[i], key, klen))
+				dup = true;
+		if (dup)
+			break;
+		keys = xrealloc(keys, (n + 1) * sizeof(*keys));
+		lens = xrealloc(lens, (n + 1) * sizeof(*lens));
+		keys[n] = key;
+		lens[n] = klen;
+		scan_ws(s);
+		s->p++;		/* ':' */
+		dup = scan_value(s, depth + 1);
+		if (dup)
+			break;
+		s->path[at] = '\0';
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			scan_ws(s);
+		}
+	}
+	free(keys);
+	free(lens);
+	if (dup)
+		return true;
+	scan_ws(s);
+	s->p++;		/* '}' */
+	return false;
+}
+
+static int check_dup_keys(const struct conf *c, const char *data, size_t len)
+{
+	struct dup_scan s = { .p = data, .end = data + len };
+
+	if (scan_value(&s, 0))
+		return bad(c, s.path, "duplicate key");
+	return 0;
+}
+
 /* Read, parse and check the whole file. Prints why on failure. */
 static int conf_load(struct conf *c, const char *file, unsigned long pagesize)
 {
@@ -394,6 +523,9 @@ static int conf_load(struct conf *c, const char *file, unsigned long pagesize)
 		}
 	}
 
+	ret = check_dup_keys(c, data, end);
+	if (ret)
+		goto out;
 	ret = -EINVAL;
 	if (!json_object_is_type(top, json_type_object)) {
 		bad(c, "top level", "expected an object, not %s",
@@ -547,34 +679,168 @@ out:
 	return ret;
 }
 
+/*
+ * The file save writes: FILE itself, or the final target when FILE is a
+ * symbolic link (so that a link into a managed directory stays a link).
+ * malloc'd.
+ */
+static char *save_target(const char *file)
+{
+	char *real, *dcopy, *path, link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int hops;
+
+	real = realpath(file, NULL);
+	if (real)
+		return real;
+	/* a dangling link: follow it by hand to the file it names */
+	path = xstrdup(file);
+	for (hops = 0; hops < 40; hops++) {
+		if (lstat(path, &st) || !S_ISLNK(st.st_mode))
+			break;
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			break;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			free(path);
+			path = xstrdup(link);
+			continue;
+		}
+		dcopy = xstrdup(path);
+		free(path);
+		path = xcalloc(1, strlen(dcopy) + n + 2);
+		sprintf(path, "%s/%s", dirname(dcopy), link);
+		free(dcopy);
+	}
+	return path;
+}
+
+struct saved_retire {
+	const char *region;
+	u64 block;
+};
+
+static int cmp_saved(const void *a, const void *b)
+{
+	const struct saved_retire *x = a, *y = b;
+	int d = strcmp(x->region, y->region);
+
+	if (d)
+		return d;
+	return (x->block > y->block) - (x->block < y->block);
+}
+
+/*
+ * The "retired" map save writes: the runtime and poison retirements of
+ * every region now, plus every retirement of the previous file that is not
+ * there any more (its region is absent at this boot, or the module was
+ * reloaded without a restore). Firmware entries come back by themselves.
+ * A retirement never leaves the file by accident.
+ */
+static struct json_object *saved_retired(const struct egm_region *regions,
+					 size_t nr, const struct conf *old,
+					 size_t *count)
+{
+	struct saved_retire *v;
+	struct json_object *map, *list = NULL;
+	const struct egm_region *reg;
+	size_t i, j, n = 0, cap = old ? old->nr_retire : 0;
+	char addr[24];
+
+	for (i = 0; i < nr; i++)
+		cap += regions[i].nr_retired;
+	v = xcalloc(cap, sizeof(*v));
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < regions[i].nr_retired; j++) {
+			const struct egm_retired *e = &regions[i].retired[j];
+
+			if (strcmp(e->source, "runtime") &&
+			    strcmp(e->source, "poison"))
+				continue;
+			v[n].region = regions[i].name;
+			v[n++].block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+		}
+	}
+	for (i = 0; old && i < old->nr_retire; i++) {
+		const struct conf_retire *e = &old->retire[i];
+		u64 block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+
+		reg = egm_region_find(regions, nr, e->region);
+		if (reg) {
+			/* firmware lists it again at every load */
+			for (j = 0; j < reg->nr_retired; j++)
+				if (reg->retired[j].addr == block &&
+				    !strcmp(reg->retired[j].source, "firmware"))
+					break;
+			if (j < reg->nr_retired)
+				continue;
+		}
+		v[n].region = e->region;
+		v[n++].block = block;
+	}
+	qsort(v, n, sizeof(*v), cmp_saved);
+	map = json_object_new_object();
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		if (i && !cmp_saved(&v[i], &v[i - 1]))
+			continue;
+		if (!i || strcmp(v[i].region, v[i - 1].region)) {
+			list = json_object_new_array();
+			json_object_object_add(map, v[i].region, list);
+		}
+		snprintf(addr, sizeof(addr), "0x%llx",
+			 (unsigned long long)v[i].block);
+		json_object_array_add(list, json_object_new_string(addr));
+		(*count)++;
+	}
+	free(v);
+	return map;
+}
+
 static const char save_usage[] =
-"usage: egmfs save [FILE]\n"
+"usage: egmfs save [--force] [FILE]\n"
 "\n"
 "Write every instance (enabled ones by minor, then disabled ones by name)\n"
 "and the runtime and poison retirements of every region to FILE (default\n"
 EGM_DEFAULT_FILE ", '-' for standard output). The file is replaced\n"
-"atomically and has mode 0600.\n";
+"atomically and has mode 0600; the previous one is kept as FILE.bak.\n"
+"Retirements already in FILE are kept, also those of regions absent\n"
+"now. A symbolic link FILE is written through to its target.\n"
+"\n"
+"  -f, --force   write an empty instance list over a non-empty one\n";
 
 int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct json_object *top, *arr, *ret_map, *list;
+	struct json_object *top, *arr;
 	const char *file = EGM_DEFAULT_FILE, *text;
+	char *target = NULL, *old_data = NULL, *bak = NULL, *data;
+	struct conf old, *have_old = NULL;
 	struct egm_region *regions;
 	struct egm_inst *v;
-	size_t i, j, n, nr;
-	char addr[24];
+	size_t i, n, nr, nretired, old_len;
+	bool force = false;
+	struct stat st;
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h')
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'h':
 			return print_help(save_usage);
-		return usage_error(save_usage, "save: bad option '%s'",
-				   argv[optind - 1]);
+		default:
+			return usage_error(save_usage, "save: bad option '%s'",
+					   argv[optind - 1]);
+		}
 	}
 	if (argc - optind > 1)
 		return usage_error(save_usage, "save: too many arguments");
@@ -589,49 +855,75 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 	}
 	egm_inst_sort_by_minor(v, n);
 
+	if (strcmp(file, "-")) {
+		target = save_target(file);
+		if (!stat(target, &st) && S_ISREG(st.st_mode)) {
+			ret = read_all(target, &old_data, &old_len);
+			if (ret) {
+				report(target, "save", -ret,
+				       "cannot read the previous file");
+				goto out;
+			}
+			if (!conf_load(&old, target, ctx->pagesize))
+				have_old = &old;
+			else
+				complain(target, "save",
+					 "the previous file does not parse; it is kept as %s.bak",
+					 target);
+		}
+	}
+	ret = 0;
+	if (!n && have_old && have_old->nr_inst && !force) {
+		complain(target, "save",
+			 "would replace %zu instance%s with none (use --force)",
+			 have_old->nr_inst, have_old->nr_inst == 1 ? "" : "s");
+		ret = -EEXIST;
+		goto out;
+	}
+
 	top = json_object_new_object();
 	json_object_object_add(top, "version", json_object_new_int(CONF_VERSION));
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++)
-		json_object_array_add(arr, inst_to_json(&v[i], false));
+		json_object_array_add(arr, inst_to_json(&v[i], NULL));
 	json_object_object_add(top, "instances", arr);
-	ret_map = json_object_new_object();
-	for (i = 0; i < nr; i++) {
-		list = NULL;
-		for (j = 0; j < regions[i].nr_retired; j++) {
-			const struct egm_retired *e = &regions[i].retired[j];
-
-			/* firmware entries come back by themselves */
-			if (strcmp(e->source, "runtime") &&
-			    strcmp(e->source, "poison"))
-				continue;
-			if (!list)
-				list = json_object_new_array();
-			snprintf(addr, sizeof(addr), "0x%llx",
-				 (unsigned long long)e->addr);
-			json_object_array_add(list, json_object_new_string(addr));
-		}
-		if (list)
-			json_object_object_add(ret_map, regions[i].name, list);
-	}
-	json_object_object_add(top, "retired", ret_map);
-	free(v);
-	egm_region_list_free(regions, nr);
+	json_object_object_add(top, "retired",
+			       saved_retired(regions, nr, have_old, &nretired));
 
 	text = json_object_to_json_string_ext(top, EGMFS_JSON_FLAGS);
-	if (!strcmp(file, "-")) {
+	if (!target) {
 		puts(text);
-		ret = 0;
-	} else {
-		char *data = xcalloc(1, strlen(text) + 2);
-
-		sprintf(data, "%s\n", text);
-		ret = write_atomic(file, data);
-		free(data);
+		json_object_put(top);
+		goto out;
+	}
+	data = xcalloc(1, strlen(text) + 2);
+	sprintf(data, "%s\n", text);
+	json_object_put(top);
+	if (old_data) {
+		bak = xcalloc(1, strlen(target) + 5);
+		sprintf(bak, "%s.bak", target);
+		ret = write_atomic(bak, old_data);
+		if (ret)
+			report(bak, "save", -ret, "cannot keep the previous file");
+	}
+	if (!ret) {
+		ret = write_atomic(target, data);
 		if (ret)
 			report(file, "save", -ret, NULL);
 	}
-	json_object_put(top);
+	free(data);
+	if (!ret)
+		say(ctx, "saved %zu instance%s and %zu retirement%s to %s\n",
+		    n, n == 1 ? "" : "s", nretired, nretired == 1 ? "" : "s",
+		    target);
+out:
+	if (have_old)
+		conf_free(have_old);
+	free(v);
+	egm_region_list_free(regions, nr);
+	free(target);
+	free(old_data);
+	free(bak);
 	return ret ? EGMFS_FAIL : 0;
 }
 
@@ -824,7 +1116,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 }
 
 static const char restore_usage[] =
-"usage: egmfs restore [--dry-run] [--verbose] [FILE]\n"
+"usage: egmfs restore [--dry-run] [--wait|--no-wait] [--timeout SEC] [FILE]\n"
 "\n"
 "Re-create the instances of FILE (default " EGM_DEFAULT_FILE ", '-' for\n"
 "standard input). The whole file is checked first; a bad file changes\n"
@@ -833,20 +1125,33 @@ static const char restore_usage[] =
 "disabled first, unless it is in use: then it is reported and left), and\n"
 "instances marked enabled are enabled in file order. Instances not in\n"
 "FILE are reported and left alone. Running it twice changes nothing the\n"
-"second time.\n"
+"second time. Each change is printed (-q quiets).\n"
 "\n"
-"  -n, --dry-run   check FILE and print what would be done\n"
-"  -v, --verbose   print each change made\n";
+"When udev runs, restore returns only once the link /dev/egm/NAME of every\n"
+"enabled instance of FILE is its device node, so that a VM started next\n"
+"finds it; a link missing after the timeout is an error.\n"
+"\n"
+"  -n, --dry-run       check FILE and print what would be done\n"
+"  -w, --wait          wait for the links even when udev seems not to run\n"
+"  -W, --no-wait       do not wait for the links\n"
+"  -t, --timeout SEC   wait at most SEC seconds in all (default 30)\n"
+"  -v, --verbose       accepted for compatibility (printing is the default)\n";
 
 int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "no-wait", no_argument, NULL, 'W' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct restore r = { .ctx = ctx };
+	struct restore r = { .ctx = ctx, .verbose = !ctx->quiet };
+	int wait = -1, timeout_ms = 30000, left, ret;
+	char *end;
+	long sec;
 	const char *file = EGM_DEFAULT_FILE;
 	struct conf conf;
 	int *state;
@@ -855,13 +1160,27 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 	int c, nr;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nvwWt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			r.dry_run = true;
 			break;
 		case 'v':
 			r.verbose = true;
+			break;
+		case 'w':
+		case 'W':
+			wait = c == 'w';
+			break;
+		case 't':
+			errno = 0;
+			sec = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || sec < 0 ||
+			    sec > 3600)
+				return usage_error(restore_usage,
+						   "restore: invalid timeout \"%s\" (0 to 3600 seconds)",
+						   optarg);
+			timeout_ms = sec * 1000;
 			break;
 		case 'h':
 			return print_help(restore_usage);
@@ -911,8 +1230,46 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 		if (state[i] != FIX_DISABLED || !want->enable)
 			continue;
 		action(&r, "enable %s", want->name);
-		if (!r.dry_run && egm_inst_enable(ctx, want->name, true))
+		if (r.dry_run)
+			continue;
+		if (egm_inst_enable(ctx, want->name, true))
 			r.failed++;
+		else
+			state[i] = FIX_ENABLED;
+	}
+
+	/*
+	 * udev makes /dev/egm/NAME after the uevent of the enable: wait for
+	 * it (one deadline for all), so that libvirt, ordered after this
+	 * unit, finds the node. Without udev nobody would make it.
+	 */
+	if (wait < 0)
+		wait = !ctx->fake && !access("/run/udev/control", F_OK);
+	left = timeout_ms;
+	for (i = 0; wait && !r.dry_run && i < conf.nr_inst; i++) {
+		struct timespec t0, t1;
+		char link[PATH_MAX];
+
+		if (state[i] != FIX_ENABLED || !conf.inst[i].enable)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = egm_inst_wait_link(ctx, conf.inst[i].name, left);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left -= (t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (left < 0)
+			left = 0;
+		if (!ret)
+			continue;
+		egm_inst_link(ctx, conf.inst[i].name, link, sizeof(link));
+		if (ret == -ETIMEDOUT)
+			complain(conf.inst[i].name, "restore",
+				 "%s is not its device node after %d s (is udev running with 70-egm.rules?)",
+				 link, timeout_ms / 1000);
+		else
+			report(conf.inst[i].name, "restore", -ret,
+			       "waiting for %s", link);
+		r.failed++;
 	}
 	free(state);
 	conf_free(&conf);

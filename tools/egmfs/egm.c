@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -27,6 +28,17 @@ void report(const char *obj, const char *what, int err, const char *fmt, ...)
 		fputc(')', stderr);
 	}
 	fputc('\n', stderr);
+}
+
+void say(const struct egmfs_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
 }
 
 void complain(const char *obj, const char *what, const char *fmt, ...)
@@ -58,6 +70,12 @@ int egm_ctx_init(struct egmfs_ctx *ctx, const char *root)
 	 * attributes and rmdir does not remove them: do it by hand.
 	 */
 	ctx->fake = !statfs(root, &sfs) && sfs.f_type != EGM_CONFIGFS_MAGIC;
+	ctx->sysfs = getenv("EGM_SYSFS");
+	if (!ctx->sysfs || !*ctx->sysfs)
+		ctx->sysfs = EGM_DEFAULT_SYSFS;
+	ctx->devdir = getenv("EGM_DEVDIR");
+	if (!ctx->devdir || !*ctx->devdir)
+		ctx->devdir = EGM_DEFAULT_DEVDIR;
 	ps = sysconf(_SC_PAGESIZE);
 	ctx->pagesize = ps > 0 ? ps : 4096;
 	return 0;
@@ -210,6 +228,71 @@ void egm_inst_sort_by_minor(struct egm_inst *v, size_t n)
 	qsort(v, n, sizeof(*v), cmp_minor);
 }
 
+void egm_inst_runtime(struct egmfs_ctx *ctx, struct egm_inst *inst,
+		      const struct egm_region *r)
+{
+	char dir[PATH_MAX];
+	u64 v;
+	s64 node;
+
+	inst->resolved_size = 0;
+	inst->pagesize = 0;
+	inst->cpu_node = -2;
+	inst->scrub_progress = -1;
+	if (inst->minor >= 0) {
+		snprintf(dir, sizeof(dir), "%s/egm%d", ctx->sysfs, inst->minor);
+		if (!attr_read_u64(dir, "size", &v))
+			inst->resolved_size = v;
+		if (!attr_read_u64(dir, "pagesize", &v))
+			inst->pagesize = v;
+		if (!attr_read_s64(dir, "cpu_node", &node))
+			inst->cpu_node = node;
+		if (!attr_read_u64(dir, "scrub_progress", &v) && v <= 100)
+			inst->scrub_progress = v;
+	}
+	if (!r)
+		return;
+	if (!inst->resolved_size && inst->offset < r->size)
+		inst->resolved_size = inst->size ? inst->size :
+				      r->size - inst->offset;
+	if (inst->cpu_node == -2)
+		inst->cpu_node = r->cpu_node;
+}
+
+void egm_inst_link(struct egmfs_ctx *ctx, const char *name, char *buf,
+		   size_t len)
+{
+	snprintf(buf, len, "%s/%s", ctx->devdir, name);
+}
+
+int egm_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
+		       int timeout_ms)
+{
+	char link[PATH_MAX], dir[PATH_MAX], dev[32];
+	unsigned int maj, min;
+	struct stat st;
+	int waited = 0, ret;
+
+	egm_inst_link(ctx, name, link, sizeof(link));
+	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	for (;;) {
+		ret = attr_read(dir, "dev", dev, sizeof(dev));
+		if (ret < 0)
+			return ret;
+		if (sscanf(dev, "%u:%u", &maj, &min) != 2)
+			return -ENODEV;		/* disabled meanwhile */
+		if (!stat(link, &st) && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == makedev(maj, min))
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(50 * 1000);
+		waited += 50;
+	}
+}
+
 /* What the kernel's mkdir gives a new instance (fake trees only). */
 static const char *const egm_inst_defaults[][2] = {
 	{ "region", "" }, { "offset", "0" }, { "size", "0" },
@@ -233,7 +316,7 @@ int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name)
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(egm_inst_defaults); i++) {
 		ret = attr_write(dir, egm_inst_defaults[i][0],
-				 egm_inst_defaults[i][1]);
+				 egm_inst_defaults[i][1], true);
 		if (ret)
 			return ret;
 	}
@@ -271,7 +354,7 @@ int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
 	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret)
 		return ret;
-	return attr_write(dir, attr, val);
+	return attr_write(dir, attr, val, ctx->fake);
 }
 
 u64 egm_inst_end(const struct egm_inst *inst,
@@ -346,6 +429,8 @@ int egm_region_load(struct egmfs_ctx *ctx, const char *name,
 		return ret;
 	r->pxm = pxm;
 	r->numa_node = node;
+	/* cpu_node is newer than the rest: a kernel without it is fine */
+	r->cpu_node = attr_read_s64(dir, "cpu_node", &node) ? -2 : node;
 	*attr = "devices";
 	ret = read_lines(dir, "devices", &r->devices);
 	if (ret < 0)
@@ -441,7 +526,7 @@ int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
 	if (ret)
 		return ret;
 	snprintf(val, sizeof(val), "0x%llx", (unsigned long long)addr);
-	return attr_write(dir, "retire", val);
+	return attr_write(dir, "retire", val, ctx->fake);
 }
 
 /* Names of the enabled instances of inst's region whose extents overlap. */

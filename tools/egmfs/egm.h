@@ -24,12 +24,17 @@
 #define EGM_DEFAULT_ROOT	"/sys/kernel/config/egm"
 #define EGM_DEFAULT_FILE	"/etc/egm/egm.json"
 #define EGM_CONFIGFS_MAGIC	0x62656570
+#define EGM_DEFAULT_SYSFS	"/sys/class/egm"
+#define EGM_DEFAULT_DEVDIR	"/dev/egm"
 
 struct egmfs_ctx {
 	const char *root;		/* configfs root of egm */
 	char instances[PATH_MAX];	/* root/instances */
 	char regions[PATH_MAX];		/* root/regions */
+	const char *sysfs;		/* /sys/class/egm ($EGM_SYSFS) */
+	const char *devdir;		/* /dev/egm ($EGM_DEVDIR): udev's links */
 	bool fake;			/* root is not configfs (tests) */
+	bool quiet;			/* -q: changing commands say nothing */
 	unsigned long pagesize;
 };
 
@@ -46,6 +51,11 @@ struct egm_inst {
 	int minor;			/* -1 when disabled */
 	char dev[32];			/* "" when disabled */
 	char state[16];
+	/* runtime, from sysfs (enabled) or the region (disabled) */
+	u64 resolved_size;		/* 0: unknown */
+	u64 pagesize;			/* 0: unknown (disabled) */
+	int cpu_node;			/* -2: unknown */
+	int scrub_progress;		/* -1: unknown (disabled) */
 };
 
 struct egm_retired {
@@ -59,6 +69,7 @@ struct egm_region {
 	u64 size;
 	u32 pxm;
 	int numa_node;
+	int cpu_node;			/* -2: the kernel has no cpu_node */
 	char source[16];
 	u64 free;
 	u64 retired_pages;
@@ -78,6 +89,22 @@ int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
 /* Every instance, sorted by name; *n entries in *v, free() it. */
 int egm_inst_list(struct egmfs_ctx *ctx, struct egm_inst **v, size_t *n);
 void egm_inst_sort_by_minor(struct egm_inst *v, size_t n);
+/*
+ * Fill the runtime fields of inst (resolved size, pagesize, cpu_node,
+ * scrub progress) from /sys/class/egm/egmN, or from its region (r may be
+ * NULL) when it is disabled. Missing attributes leave "unknown".
+ */
+void egm_inst_runtime(struct egmfs_ctx *ctx, struct egm_inst *inst,
+		      const struct egm_region *r);
+/* udev's link for inst: <devdir>/<name> */
+void egm_inst_link(struct egmfs_ctx *ctx, const char *name, char *buf,
+		   size_t len);
+/*
+ * Wait up to timeout_ms for the link of enabled instance name to be the
+ * character device of its dev attribute. 0 or -errno (-ETIMEDOUT).
+ */
+int egm_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
+		       int timeout_ms);
 int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name);
 int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name);
 int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
@@ -105,6 +132,8 @@ int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on);
 /* "egmfs: <obj>: <what>: <strerror(err)>[ (<reason>)]" on stderr */
 void report(const char *obj, const char *what, int err, const char *fmt, ...)
 	__printf(4, 5);
+/* What a changing command did, on stdout, unless -q. */
+void say(const struct egmfs_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 /* "egmfs: <obj>: <what>: <message>" on stderr */
 void complain(const char *obj, const char *what, const char *fmt, ...)
 	__printf(3, 4);

@@ -6,7 +6,7 @@
  *   egmfs --help | --version
  *
  * Commands: list, show, regions, create, enable, disable, destroy,
- * retire, save, restore, clear (DESIGN §7, egmfs(8)). Exit status: 0
+ * retire, save, restore, clear, qemu-args, cdi (egmfs(8)). Exit status: 0
  * success, 1 failure, 2 usage.
  */
 #include <errno.h>
@@ -19,8 +19,14 @@
 
 #include "builtin.h"
 
+#include <json-c/json_c_version.h>
+
+#if JSON_C_VERSION_NUM < ((0 << 16) | (15 << 8))
+#error "egmfs needs json-c 0.15 or later"
+#endif
+
 #ifndef EGMFS_VERSION
-#define EGMFS_VERSION "0.1"
+#error "EGMFS_VERSION comes from drivers/egm/version.h (tools/egmfs/Makefile)"
 #endif
 
 struct cmd_struct {
@@ -67,6 +73,7 @@ static const char egmfs_usage[] =
 "Global options:\n"
 "  -r, --root DIR   egm configfs directory (default $EGM_CONFIGFS or\n"
 "                   " EGM_DEFAULT_ROOT ")\n"
+"  -q, --quiet      changing commands do not print what they did\n"
 "  -h, --help       this text; 'egmfs <command> --help' for a command\n"
 "  -V, --version    print the version\n"
 "\n"
@@ -149,6 +156,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ }
@@ -163,10 +171,13 @@ int main(int argc, char **argv)
 
 	/* '+': stop at the command, whose options are its own */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;
+			break;
+		case 'q':
+			ctx.quiet = true;
 			break;
 		case 'h':
 			fputs(egmfs_usage, stdout);

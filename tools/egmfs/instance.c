@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,15 @@
 #include "attr.h"
 #include "builtin.h"
 
-struct json_object *inst_to_json(const struct egm_inst *inst, bool runtime)
+static struct json_object *json_u64_or_null(u64 v)
 {
+	return v ? json_object_new_uint64(v) : NULL;
+}
+
+struct json_object *inst_to_json(const struct egm_inst *inst,
+				 struct egmfs_ctx *ctx)
+{
+	char path[PATH_MAX];
 	struct json_object *o = json_object_new_object();
 	char mode[8];
 
@@ -32,11 +40,22 @@ struct json_object *inst_to_json(const struct egm_inst *inst, bool runtime)
 	json_object_object_add(o, "mode", json_object_new_string(mode));
 	json_object_object_add(o, "enable",
 			       json_object_new_boolean(inst->enable));
-	if (!runtime)
+	if (!ctx)
 		return o;
 	json_object_object_add(o, "minor", json_object_new_int(inst->minor));
 	json_object_object_add(o, "dev", json_object_new_string(inst->dev));
 	json_object_object_add(o, "state", json_object_new_string(inst->state));
+	egm_inst_link(ctx, inst->name, path, sizeof(path));
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "resolved_size",
+			       json_u64_or_null(inst->resolved_size));
+	json_object_object_add(o, "pagesize",
+			       json_u64_or_null(inst->pagesize));
+	json_object_object_add(o, "cpu_node", inst->cpu_node == -2 ? NULL :
+			       json_object_new_int(inst->cpu_node));
+	json_object_object_add(o, "scrub_progress",
+			       inst->scrub_progress < 0 ? NULL :
+			       json_object_new_int(inst->scrub_progress));
 	return o;
 }
 
@@ -74,55 +93,123 @@ static int read_opts(int argc, char **argv, const char *usage, bool *json)
 	return 0;
 }
 
+/* The runtime fields of every instance of v, from sysfs and the regions. */
+static void fill_runtime(struct egmfs_ctx *ctx, struct egm_inst *v, size_t n)
+{
+	struct egm_region *regions = NULL;
+	size_t i, nr = 0;
+
+	if (egm_region_list(ctx, &regions, &nr))
+		regions = NULL;
+	for (i = 0; i < n; i++)
+		egm_inst_runtime(ctx, &v[i], regions ?
+				 egm_region_find(regions, nr, v[i].region) :
+				 NULL);
+	egm_region_list_free(regions, nr);
+}
+
 static const char list_usage[] =
-"usage: egmfs list [--json]\n"
+"usage: egmfs list [--json] [--region R]\n"
 "\n"
-"List every instance: name, region, extent, scrub policy, owner, mode,\n"
-"state and device node.\n"
+"List every instance: name, region, extent (the resolved size), the\n"
+"largest page size mappings use, the NUMA node whose CPUs should run the\n"
+"VM (cpu_node), scrub policy, owner, mode, state (with the scrub progress\n"
+"while scrubbing), device node and udev link.\n"
 "\n"
-"  -j, --json   print a JSON array of instance objects\n";
+"  -j, --json       print a JSON array of instance objects\n"
+"  -R, --region R   only the instances of region R\n";
 
 int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 {
-	struct egm_inst *v;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "region", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	char off[32], size[32], owner[32], dev[32], ps[32], node[16];
+	char state[32], path[PATH_MAX];
+	const char *region = NULL;
 	struct json_object *arr;
+	struct egm_inst *v;
 	bool json = false;
-	char off[32], size[32], owner[32], dev[32];
-	size_t i, n;
-	int ret;
+	size_t i, j, n;
+	int c;
 
-	ret = read_opts(argc, argv, list_usage, &json);
-	if (ret)
-		return ret > 0 ? 0 : ret;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jR:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'R':
+			if (!valid_region_name(optarg))
+				return usage_error(list_usage,
+						   "list: invalid region name \"%s\"",
+						   optarg);
+			region = optarg;
+			break;
+		case 'h':
+			return print_help(list_usage);
+		default:
+			return usage_error(list_usage, "list: bad option '%s'",
+					   argv[optind - 1]);
+		}
+	}
 	if (optind < argc)
 		return usage_error(list_usage, "list: unexpected argument '%s'",
 				   argv[optind]);
 	if (egm_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
+	if (region) {
+		for (i = j = 0; i < n; i++)
+			if (!strcmp(v[i].region, region))
+				v[j++] = v[i];
+		n = j;
+	}
+	fill_runtime(ctx, v, n);
 
 	if (json) {
 		arr = json_object_new_array();
 		for (i = 0; i < n; i++)
-			json_object_array_add(arr, inst_to_json(&v[i], true));
+			json_object_array_add(arr, inst_to_json(&v[i], ctx));
 		free(v);
 		return print_json(arr);
 	}
 	if (n)
-		printf("%-16s %-8s %8s %8s %-5s %-11s %-4s %-9s %s\n", "NAME",
-		       "REGION", "OFFSET", "SIZE", "SCRUB", "OWNER", "MODE",
-		       "STATE", "DEVICE");
+		printf("%-16s %-8s %8s %8s %8s %4s %-5s %-11s %-4s %-14s %-11s %s\n",
+		       "NAME", "REGION", "OFFSET", "SIZE", "PAGESIZE", "NODE",
+		       "SCRUB", "OWNER", "MODE", "STATE", "DEVICE", "PATH");
 	for (i = 0; i < n; i++) {
-		snprintf(owner, sizeof(owner), "%u:%u", v[i].uid, v[i].gid);
-		if (v[i].minor >= 0)
-			snprintf(dev, sizeof(dev), "/dev/egm%d", v[i].minor);
+		const struct egm_inst *e = &v[i];
+
+		snprintf(owner, sizeof(owner), "%u:%u", e->uid, e->gid);
+		if (e->minor >= 0)
+			snprintf(dev, sizeof(dev), "/dev/egm%d", e->minor);
 		else
 			snprintf(dev, sizeof(dev), "-");
-		printf("%-16s %-8s %8s %8s %-5s %-11s %04o %-9s %s\n",
-		       v[i].name, v[i].region[0] ? v[i].region : "-",
-		       fmt_size(v[i].offset, off, sizeof(off)),
-		       v[i].size ? fmt_size(v[i].size, size, sizeof(size)) :
-				   "rest",
-		       v[i].scrub, owner, v[i].mode, v[i].state, dev);
+		if (e->pagesize)
+			fmt_size(e->pagesize, ps, sizeof(ps));
+		else
+			snprintf(ps, sizeof(ps), "-");
+		if (e->cpu_node >= 0)
+			snprintf(node, sizeof(node), "%d", e->cpu_node);
+		else
+			snprintf(node, sizeof(node), "-");
+		if (!strcmp(e->state, "scrubbing") && e->scrub_progress >= 0)
+			snprintf(state, sizeof(state), "scrubbing:%d%%",
+				 e->scrub_progress);
+		else
+			snprintf(state, sizeof(state), "%s", e->state);
+		egm_inst_link(ctx, e->name, path, sizeof(path));
+		printf("%-16s %-8s %8s %8s %8s %4s %-5s %-11s %04o %-14s %-11s %s\n",
+		       e->name, e->region[0] ? e->region : "-",
+		       fmt_size(e->offset, off, sizeof(off)),
+		       e->resolved_size ?
+		       fmt_size(e->resolved_size, size, sizeof(size)) :
+		       e->size ? fmt_size(e->size, size, sizeof(size)) : "rest",
+		       ps, node, e->scrub, owner, e->mode, state, dev,
+		       e->minor >= 0 ? path : "-");
 	}
 	free(v);
 	return 0;
@@ -139,8 +226,8 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	struct egm_inst inst;
 	const char *attr, *name;
+	char buf[32], path[PATH_MAX];
 	bool json = false;
-	char buf[32];
 	int ret;
 
 	ret = read_opts(argc, argv, show_usage, &json);
@@ -149,10 +236,8 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (argc - optind != 1)
 		return usage_error(show_usage, "show: expected one NAME");
 	name = argv[optind];
-	if (!valid_name(name)) {
-		complain(name, "show", "invalid instance name");
-		return EGMFS_FAIL;
-	}
+	if (!valid_name(name))
+		return usage_error(show_usage, "show: invalid name \"%s\"", name);
 	if (!egm_inst_exists(ctx, name)) {
 		report(name, "show", ENOENT, "no such instance");
 		return EGMFS_FAIL;
@@ -162,8 +247,9 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 		report(name, attr, -ret, NULL);
 		return EGMFS_FAIL;
 	}
+	fill_runtime(ctx, &inst, 1);
 	if (json)
-		return print_json(inst_to_json(&inst, true));
+		return print_json(inst_to_json(&inst, ctx));
 
 	printf("name:   %s\n", inst.name);
 	printf("region: %s\n", inst.region);
@@ -182,7 +268,33 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	printf("state:  %s\n", inst.state);
 	if (inst.minor >= 0)
 		printf("device: /dev/egm%d\n", inst.minor);
+	egm_inst_link(ctx, inst.name, path, sizeof(path));
+	printf("path:   %s\n", path);
+	if (inst.resolved_size)
+		printf("resolved_size: %llu (%s)\n",
+		       (unsigned long long)inst.resolved_size,
+		       fmt_size(inst.resolved_size, buf, sizeof(buf)));
+	if (inst.pagesize)
+		printf("pagesize: %llu (%s)\n", (unsigned long long)inst.pagesize,
+		       fmt_size(inst.pagesize, buf, sizeof(buf)));
+	if (inst.cpu_node != -2)
+		printf("cpu_node: %d\n", inst.cpu_node);
+	if (inst.scrub_progress >= 0)
+		printf("scrub_progress: %d\n", inst.scrub_progress);
 	return 0;
+}
+
+/* "enabled vm0: /dev/egm3, link /dev/egm/vm0" */
+static void say_enabled(struct egmfs_ctx *ctx, const char *name)
+{
+	char dir[PATH_MAX], link[PATH_MAX];
+	s64 minor = -1;
+
+	if (!egm_inst_dir(ctx, name, dir, sizeof(dir)))
+		attr_read_s64(dir, "minor", &minor);
+	egm_inst_link(ctx, name, link, sizeof(link));
+	say(ctx, "enabled %s: /dev/egm%lld, link %s\n", name, (long long)minor,
+	    link);
 }
 
 static int parse_owner(const char *s, u32 *uid, u32 *gid)
@@ -364,6 +476,9 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 	}
 	if (enable && egm_inst_enable(ctx, name, true))
 		goto undo;
+	say(ctx, "created %s\n", name);
+	if (enable)
+		say_enabled(ctx, name);
 	return 0;
 
 undo:
@@ -440,6 +555,10 @@ static int enable_disable(int argc, char **argv, struct egmfs_ctx *ctx,
 		if (check_exists(ctx, argv[i], on ? "enable" : "disable") ||
 		    egm_inst_enable(ctx, argv[i], on))
 			failed++;
+		else if (on)
+			say_enabled(ctx, argv[i]);
+		else
+			say(ctx, "disabled %s\n", argv[i]);
 	}
 	return failed ? EGMFS_FAIL : 0;
 }
@@ -485,6 +604,8 @@ int cmd_destroy(int argc, char **argv, struct egmfs_ctx *ctx)
 		if (check_exists(ctx, argv[i], "destroy") ||
 		    destroy_one(ctx, argv[i]))
 			failed++;
+		else
+			say(ctx, "destroyed %s\n", argv[i]);
 	}
 	return failed ? EGMFS_FAIL : 0;
 }
@@ -495,7 +616,7 @@ static const char clear_usage[] =
 "Disable and remove every instance. Instances in use are reported and\n"
 "left; the exit status is then 1.\n"
 "\n"
-"  -v, --verbose   name each instance removed\n";
+"  -v, --verbose   (the default) name each instance removed; -q quiets\n";
 
 int cmd_clear(int argc, char **argv, struct egmfs_ctx *ctx)
 {
@@ -532,8 +653,8 @@ int cmd_clear(int argc, char **argv, struct egmfs_ctx *ctx)
 	for (i = 0; i < n; i++) {
 		if (destroy_one(ctx, names[i]))
 			failed++;
-		else if (verbose)
-			printf("destroyed %s\n", names[i]);
+		else if (verbose || !ctx->quiet)
+			say(ctx, "destroyed %s\n", names[i]);
 	}
 	free_names(names);
 	if (failed)

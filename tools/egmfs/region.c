@@ -179,6 +179,10 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (ret)
 		report(r->name, "retire", -ret, "address 0x%llx",
 		       (unsigned long long)addr);
+	else
+		say(ctx, "retired %s block 0x%llx (64 KiB); 'egmfs save' keeps it across reboots\n",
+		    r->name,
+		    (unsigned long long)(addr & ~(EGM_BLOCK_SIZE - 1)));
 	egm_region_list_free(v, n);
 	return ret ? EGMFS_FAIL : 0;
 }

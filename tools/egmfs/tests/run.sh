@@ -82,7 +82,17 @@ run() {
 	err=$(cat "$TMP/err")
 }
 
-E() { run "$EGMFS" --root "$R" "$@"; }
+# the fake tree has its sysfs class directory and udev links beside it
+E() { EGM_SYSFS=$R/sys EGM_DEVDIR=$R/dev/egm run "$EGMFS" --root "$R" "$@"; }
+
+# mksys MINOR SIZE PAGESIZE CPU_NODE SCRUB_PROGRESS: /sys/class/egm/egmMINOR
+mksys() {
+	local d=$R/sys/egm$1
+	mkdir -p "$d"
+	echo "$2" > "$d/size"; echo "$3" > "$d/pagesize"
+	[[ $4 != - ]] && echo "$4" > "$d/cpu_node"
+	echo "$5" > "$d/scrub_progress"
+}
 
 # A case fails when any check fails; checks go on so that all are shown.
 fail() {
@@ -190,9 +200,9 @@ c_list_show() {
 	E list; want_rc 0; want_out vm0; want_out vm1; want_out /dev/egm0
 	E list --json; want_rc 0
 	json_ok <<< "$out" || fail "list --json is not JSON"
-	[[ $(jq -c '.[0]' <<< "$out") == '{"name":"vm0","region":"socket1","offset":0,"size":4194304,"scrub":"zero","uid":0,"gid":0,"mode":"0600","enable":true,"minor":0,"dev":"250:0","state":"ready"}' ]] ||
+	[[ $(jq -c '.[0]' <<< "$out") == '{"name":"vm0","region":"socket1","offset":0,"size":4194304,"scrub":"zero","uid":0,"gid":0,"mode":"0600","enable":true,"minor":0,"dev":"250:0","state":"ready","path":"'"$R"'/dev/egm/vm0","resolved_size":4194304,"pagesize":null,"cpu_node":null,"scrub_progress":null}' ]] ||
 		fail "vm0: $(jq -c '.[0]' <<< "$out")"
-	[[ $(jq -c '.[1] | [.minor, .dev, .state, .enable]' <<< "$out") == '[-1,"","disabled",false]' ]] ||
+	[[ $(jq -c '.[1] | [.minor, .dev, .state, .enable, .resolved_size]' <<< "$out") == '[-1,"","disabled",false,1069547520]' ]] ||
 		fail "vm1: $out"
 	E show vm1; want_rc 0; want_out "state:  disabled"
 	E show --json vm0; want_rc 0
@@ -444,6 +454,152 @@ c_restore_no_module() {
 	E restore "$TMP/e.json"; want_rc 1; want_err "is the egm module loaded?"
 }
 
+# ---- cases: operator safety (save never loses data by accident) ----------------
+
+# a runtime retirement of a region absent now (its GPU failed to probe,
+# firmware changed) stays in the file: restore re-applies it when the
+# region is back
+c_save_keeps_absent_retired() {
+	local f=$R/etc/egm/egm.json
+	mkdir -p "$R/etc/egm"
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	printf '{"version": 1, "instances": [], "retired": {"socket0": ["0x30010000"], "socket7": ["0x7000010000", "0x7000000000"]}}\n' > "$f"
+	printf '0x30100000 firmware\n' > "$R/regions/socket0/retired"
+	printf '0x100020000 runtime\n' > "$R/regions/socket1/retired"
+	E save "$f"; want_rc 0
+	[[ $(jq -c .retired "$f") == '{"socket0":["0x30010000"],"socket1":["0x100020000"],"socket7":["0x7000000000","0x7000010000"]}' ]] ||
+		fail "retired: $(jq -c .retired "$f")"
+}
+
+c_save_bak() {
+	local f=$R/etc/egm/egm.json
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	E save "$f"; want_rc 0
+	[[ ! -e $f.bak ]] || fail "a .bak from nothing"
+	cp "$f" "$TMP/first"
+	mkinst vm1 socket1 $((4 << 20)) $((4 << 20)) 0 -1
+	E save "$f"; want_rc 0
+	cmp -s "$f.bak" "$TMP/first" || fail "$f.bak is not the previous file"
+	[[ $(jq -r '[.instances[].name] | join(",")' "$f") == vm0,vm1 ]] || fail "new file: $(cat "$f")"
+	[[ $(stat -c %a "$f.bak") == 600 ]] || fail ".bak mode $(stat -c %a "$f.bak")"
+}
+
+c_save_refuses_empty() {
+	local f=$R/etc/egm/egm.json
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	mkinst vm1 socket1 $((4 << 20)) $((4 << 20)) 1 1
+	E save "$f"; want_rc 0
+	cp "$f" "$TMP/two"
+	E clear; want_rc 0
+	E save "$f"; want_rc 1
+	want_err "save: would replace 2 instances with none (use --force)"
+	cmp -s "$f" "$TMP/two" || fail "the two-instance file was overwritten"
+	E save --force "$f"; want_rc 0
+	[[ $(jq '.instances | length' "$f") == 0 ]] || fail "--force did not write: $(cat "$f")"
+	cmp -s "$f.bak" "$TMP/two" || fail "no .bak of the two-instance file"
+	# empty over empty needs nothing
+	E save "$f"; want_rc 0
+}
+
+c_save_symlink() {
+	mkdir -p "$R/etc/egm" "$R/srv/cfg"
+	echo '{"version": 1, "instances": []}' > "$R/srv/cfg/real.json"
+	ln -s ../../srv/cfg/real.json "$R/etc/egm/egm.json"
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	E save "$R/etc/egm/egm.json"; want_rc 0
+	[[ -L $R/etc/egm/egm.json ]] || fail "the link became a plain file"
+	[[ $(jq -r '.instances[0].name' "$R/srv/cfg/real.json") == vm0 ]] || fail "target not written"
+	[[ -e $R/srv/cfg/real.json.bak ]] || fail "no .bak beside the target"
+	[[ $(stat -c %a "$R/srv/cfg/real.json") == 600 ]] || fail "target mode"
+}
+
+# a JSON object with a key twice: json-c keeps the last silently, so a
+# typo'd hand edit ("enable": false ... "enable": true) would win unseen
+c_restore_dup_keys() {
+	bad_file '{"version": 1, "version": 1, "instances": []}' "version: duplicate key"
+	bad_file '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "enable": false, "enable": true}]}' \
+		"instances[0].enable: duplicate key"
+	bad_file '{"version": 1, "instances": [], "retired": {"socket0": [], "socket0": ["0x30010000"]}}' \
+		"retired.socket0: duplicate key"
+}
+
+# DESIGN's exit codes: a malformed NAME is a usage error (2) everywhere
+c_exit_codes() {
+	local c
+	for c in show enable disable destroy; do
+		E "$c" .bad; want_rc 2
+	done
+	E show nosuch; want_rc 1
+}
+
+# list/show give what QEMU needs: the udev link, the resolved size, the
+# page size, the NUMA node to pin to and the scrub progress
+c_list_runtime() {
+	mkinst vm0 socket1 0 0 1 0 scrubbing
+	mksys 0 $((1 << 30)) $((1 << 30)) 1 42
+	echo 1 > "$R/regions/socket1/cpu_node"
+	mkinst vm1 socket0 $((4 << 20)) $((8 << 20)) 1 1
+	mksys 1 $((8 << 20)) $((2 << 20)) - 100
+	mkinst vm2 socket1 0 0 0 -1
+	E list --json; want_rc 0
+	[[ $(jq -c '.[0] | [.path, .resolved_size, .pagesize, .cpu_node, .scrub_progress]' <<< "$out") == \
+	   '["'"$R"'/dev/egm/vm0",1073741824,1073741824,1,42]' ]] || fail "vm0: $(jq -c '.[0]' <<< "$out")"
+	[[ $(jq -c '.[1] | [.resolved_size, .pagesize, .cpu_node, .scrub_progress]' <<< "$out") == \
+	   '[8388608,2097152,null,100]' ]] || fail "vm1: $(jq -c '.[1]' <<< "$out")"
+	[[ $(jq -c '.[2] | [.resolved_size, .pagesize, .cpu_node, .scrub_progress]' <<< "$out") == \
+	   '[1073741824,null,1,null]' ]] || fail "vm2: $(jq -c '.[2]' <<< "$out")"
+	E list; want_rc 0
+	[[ $out =~ vm0\ +socket1\ +0\ +1G\ +1G\ +1\ +zero\ +0:0\ +0600\ +scrubbing:42%\ +/dev/egm0\ +$R/dev/egm/vm0 ]] ||
+		fail "list vm0: $out"
+	E list --region socket0; want_rc 0
+	want_out vm1
+	[[ $out != *vm0* && $out != *vm2* ]] || fail "list --region socket0: $out"
+	E list --region socket1 --json; want_rc 0
+	[[ $(jq -r '[.[].name] | join(",")' <<< "$out") == vm0,vm2 ]] || fail "--region socket1: $out"
+	E list --region .x; want_rc 2
+	E show vm0; want_rc 0
+	want_out "path:   $R/dev/egm/vm0"; want_out "resolved_size: 1073741824 (1G)"
+	want_out "pagesize: 1073741824 (1G)"; want_out "cpu_node: 1"; want_out "scrub_progress: 42"
+}
+
+# changing commands say what they did; -q quiets them
+c_say() {
+	E create vm0 --region socket1 --size 4M; want_rc 0; want_out "created vm0"
+	E enable vm0; want_rc 0; want_out "enabled vm0:"; want_out "link $R/dev/egm/vm0"
+	E disable vm0; want_rc 0; want_out "disabled vm0"
+	E retire 0x30040000; want_rc 0; want_out "retired socket0 block 0x30040000"
+	E save "$TMP/s.json"; want_rc 0; want_out "saved 1 instance and 0 retirements to $TMP/s.json"
+	E destroy vm0; want_rc 0; want_out "destroyed vm0"
+	E restore "$TMP/s.json"; want_rc 0; want_out "create vm0"
+	E clear; want_rc 0; want_out "destroyed vm0"
+	E -q create vm1 --region socket1 --size 4M --enable; want_rc 0
+	[[ -z $out ]] || fail "-q create printed: $out"
+	E -q destroy vm1; want_rc 0; [[ -z $out ]] || fail "-q destroy printed: $out"
+}
+
+# restore returns once each enabled instance's udev link is its device
+# node; a missing link fails after the bound, naming it (here /dev/null
+# stands for the node: the fake instance says its dev is 1:3)
+c_restore_wait() {
+	printf '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "size": "4M", "enable": true}]}' > "$TMP/w.json"
+	mkinst vm0 socket1 0 $((4 << 20)) 1 0
+	echo 1:3 > "$R/instances/vm0/dev"
+	mkdir -p "$R/dev/egm"
+	local t0=$SECONDS
+	E restore --wait --timeout 2 "$TMP/w.json"; want_rc 1
+	want_err "vm0: restore: $R/dev/egm/vm0 is not its device node after 2 s"
+	((SECONDS - t0 >= 2)) || fail "did not wait"
+	ln -s /dev/zero "$R/dev/egm/vm0"	# 1:5, a stale link
+	E restore --wait --timeout 1 "$TMP/w.json"; want_rc 1
+	rm "$R/dev/egm/vm0"
+	(sleep 1; ln -s /dev/null "$R/dev/egm/vm0") &
+	E restore --wait --timeout 20 "$TMP/w.json"; want_rc 0
+	[[ -L $R/dev/egm/vm0 ]] || fail "returned before the link"
+	wait
+	E restore --no-wait "$TMP/w.json"; want_rc 0
+	E restore --timeout x "$TMP/w.json"; want_rc 2
+}
+
 t "--help, per-command --help, help CMD" c_help
 t "--version" c_version
 t "usage errors exit 2 and change nothing" c_usage
@@ -463,6 +619,15 @@ t "restore rejects bad files and changes nothing" c_restore_bad
 t "restore accepts list --json objects" c_restore_runtime_fields
 t "restore of an instance without a region" c_restore_no_region
 t "restore without the module" c_restore_no_module
+t "save keeps the retirements of absent regions" c_save_keeps_absent_retired
+t "save keeps the previous file as .bak" c_save_bak
+t "save refuses an empty list over a non-empty one without --force" c_save_refuses_empty
+t "save writes through a symlink" c_save_symlink
+t "restore rejects duplicate keys, naming the field" c_restore_dup_keys
+t "exit codes: a malformed name is a usage error everywhere" c_exit_codes
+t "list/show: path, resolved size, pagesize, cpu_node, scrub progress; --region" c_list_runtime
+t "changing commands say what they did; -q quiets" c_say
+t "restore waits, bounded, for the udev links" c_restore_wait
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
