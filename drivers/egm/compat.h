@@ -27,6 +27,17 @@
 #define egm_cdev_t struct device
 #endif
 
+/*
+ * A per-CPU (bound) workqueue says so with WQ_PERCPU from 6.17 on; 7.x
+ * warns at alloc_workqueue() when a queue is neither WQ_PERCPU nor
+ * WQ_UNBOUND. Before, bound was the default.
+ */
+#if EGM_SINCE(6, 17)
+#define EGM_WQ_PERCPU	WQ_PERCPU
+#else
+#define EGM_WQ_PERCPU	0
+#endif
+
 /* vm_flags became read-only (vm_flags_set()) in 6.3. */
 static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 				    vm_flags_t flags)

@@ -106,7 +106,8 @@ static int __init egm_init(void)
 	 * Per-CPU and CPU intensive: the scrub places one long-running
 	 * worker on each CPU of the region's cpu_node itself.
 	 */
-	egm_wq = alloc_workqueue("egm_scrub", WQ_CPU_INTENSIVE, 0);
+	egm_wq = alloc_workqueue("egm_scrub", EGM_WQ_PERCPU | WQ_CPU_INTENSIVE,
+				 0);
 	if (!egm_wq) {
 		ret = -ENOMEM;
 		goto err_srcu;
