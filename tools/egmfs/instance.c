@@ -470,20 +470,23 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 						   optarg);
 			break;
 		case 'o':
-			if (!strcmp(optarg, "auto")) {
-				auto_offset = true;
+			auto_offset = !strcmp(optarg, "auto");
+			if (auto_offset)
 				break;
-			}
-			auto_offset = false;
-			/* fall through */
+			if (parse_size(optarg, &v))
+				return usage_error(create_usage,
+						   "create: invalid offset \"%s\"",
+						   optarg);
+			snprintf(offset, sizeof(offset), "%llu",
+				 (unsigned long long)v);
+			break;
 		case 's':
 			if (parse_size(optarg, &v))
 				return usage_error(create_usage,
-						   "create: invalid %s \"%s\"",
-						   c == 'o' ? "offset" : "size",
+						   "create: invalid size \"%s\"",
 						   optarg);
-			snprintf(c == 'o' ? offset : size, sizeof(offset),
-				 "%llu", (unsigned long long)v);
+			snprintf(size, sizeof(size), "%llu",
+				 (unsigned long long)v);
 			break;
 		case 'u':
 			if (parse_owner(optarg, &u, &g))

@@ -18,6 +18,9 @@
 #include "attr.h"
 #include "builtin.h"
 
+/* shared, and every page populated when QEMU starts (not at first touch) */
+#define BACKEND_TAIL	",share=on,prealloc=on"
+
 /* An extent of an instance, relative to its start. */
 struct extent {
 	u64 off;
@@ -241,8 +244,10 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 		goto out;
 	}
 	if (next == 1 && ext[0].off == 0 && ext[0].len == inst.resolved_size) {
-		printf("-object memory-backend-file,id=egm-%s,mem-path=%s,size=%llu,align=%llu,share=on,prealloc=on\n",
-		       name, link, (unsigned long long)inst.resolved_size,
+		printf("-object memory-backend-file,id=egm-%s,mem-path=%s",
+		       name, link);
+		printf(",size=%llu,align=%llu" BACKEND_TAIL "\n",
+		       (unsigned long long)inst.resolved_size,
 		       (unsigned long long)inst.pagesize);
 		printf("-numa node,nodeid=%u,memdev=egm-%s\n", node, name);
 	} else {
@@ -257,8 +262,10 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 			goto out;
 		}
 		for (i = 0; i < next; i++) {
-			printf("-object memory-backend-file,id=egm-%s-%zu,mem-path=%s,offset=%llu,size=%llu,align=%llu,share=on,prealloc=on\n",
-			       name, i, link, (unsigned long long)ext[i].off,
+			printf("-object memory-backend-file,id=egm-%s-%zu,mem-path=%s",
+			       name, i, link);
+			printf(",offset=%llu,size=%llu,align=%llu" BACKEND_TAIL "\n",
+			       (unsigned long long)ext[i].off,
 			       (unsigned long long)ext[i].len,
 			       (unsigned long long)extent_align(ext[i].off,
 								ext[i].len,
