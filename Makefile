@@ -2,8 +2,9 @@
 #
 # egm top-level Makefile.
 #
-#   make                 build drivers/egm/egm.ko (W=1) against the newest
-#                        installed Debian headers, or KDIR=
+#   make                 build drivers/egm/egm.ko (W=1) against the running
+#                        kernel (/lib/modules/$(uname -r)/build), else the
+#                        newest installed Debian headers, or KDIR=
 #   make C=2             ... and run sparse over every file
 #   make checkpatch      checkpatch.pl --strict over driver, UAPI and tools
 #   make tools           tools/egmfs and the test helpers (build/helpers/)
@@ -29,9 +30,14 @@
 #   make check-qemu      boot a guest whose QEMU maps /dev/egmN (a real client)
 #   make check-vfio      q35 + intel-iommu guests (6.1, 6.12, 7.3): edu's DMA
 #                        into instances through vfio-pci (type1)
-#   make install         DESTDIR=, PREFIX=/usr: egm.ko (depmod unless DESTDIR),
-#                        UAPI header, egmfs + man page, unit, udev rule,
-#                        modules-load entry
+#   make install         DESTDIR=, PREFIX=/usr, SYSCONFDIR=/etc: egm.ko
+#                        (kbuild modules_install into updates/, depmod
+#                        unless DESTDIR), UAPI header ($(PREFIX)/include/
+#                        egm/linux/egm.h), egmfs + man page + bash
+#                        completion, unit (from egm.service.in), udev rule.
+#                        DKMS is the documented path on hosts (see
+#                        Documentation/admin-guide/egm.rst, "Install")
+#   make uninstall       remove every file make install put there
 #   make dkms-check      static packaging checks and a DKMS-style build
 #                        against installed headers (packaging/check.sh)
 #   make deps            install packages, fetch the guest kernel(s)
@@ -75,8 +81,12 @@ HELPER_DIR := build/helpers
 HELPER_CC = $(CC)
 endif
 
-# Newest installed Debian amd64 headers, unless KDIR is given.
-KDIR ?= $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V))
+# The running kernel's build tree (any distribution, any architecture);
+# without one (the test harness's build host, a chroot), the newest
+# installed Debian headers of this architecture.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	  $(lastword $(shell ls -d /usr/src/linux-headers-*-$(DEB_ARCH) 2>/dev/null | sort -V)))
 
 CC ?= gcc
 HELPER_CFLAGS := -static -O2 -Wall -Iinclude/uapi -Itests/helpers
@@ -88,8 +98,8 @@ CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard drivers/egm/*.[ch])) include/
 		   $(wildcard tools/egmfs/*.[ch])
 
 .PHONY: all modules tools helpers egmfs check check-debug demo shell deps checkpatch \
-	harness-selftest clean install install-module dkms-check check-qemu check-vfio \
-	compat-check manifest
+	harness-selftest clean install install-module install-tools uninstall \
+	dkms-check check-qemu check-vfio compat-check manifest
 
 all: modules
 
@@ -162,23 +172,42 @@ check-qemu:
 check-vfio:
 	tools/testing/check-vfio
 
-# make install [DESTDIR=] [PREFIX=/usr] [KDIR=]: the module goes to
-# /lib/modules/<krel>/updates/ (depmod runs only without DESTDIR).
+# make install [DESTDIR=] [PREFIX=/usr] [SYSCONFDIR=/etc] [KDIR=]: the
+# module through kbuild's modules_install (signing and compression as
+# the kernel's config says; /lib/modules/<krel>/updates/), depmod only
+# without DESTDIR. Installing this way beside a DKMS install would leave
+# two egm.ko: use one of them (the admin guide says DKMS).
 PREFIX ?= /usr
+SYSCONFDIR ?= /etc
 INSTALL ?= install
-KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+INCLUDEDIR ?= $(PREFIX)/include/egm
+KREL = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+PKG_VARS = PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) DESTDIR=$(DESTDIR)
 
-install: install-module
-	$(INSTALL) -d $(DESTDIR)$(PREFIX)/include/linux
-	$(INSTALL) -m 0644 include/uapi/linux/egm.h $(DESTDIR)$(PREFIX)/include/linux/egm.h
-	$(MAKE) -C tools/egmfs install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
-	$(MAKE) -C packaging install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+install: install-module install-tools
+
+# everything but the module (packaging and tests use it without headers)
+install-tools: egmfs
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/linux
+	$(INSTALL) -m 0644 include/uapi/linux/egm.h $(DESTDIR)$(INCLUDEDIR)/linux/egm.h
+	$(MAKE) -C tools/egmfs install $(PKG_VARS)
+	$(MAKE) -C packaging install $(PKG_VARS)
 
 install-module: modules
 	@[ -n "$(KREL)" ] || { echo "egm: cannot tell the kernel release of KDIR=$(KDIR)" >&2; exit 1; }
-	$(INSTALL) -d $(DESTDIR)/lib/modules/$(KREL)/updates
-	$(INSTALL) -m 0644 drivers/egm/egm.ko $(DESTDIR)/lib/modules/$(KREL)/updates/egm.ko
-	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KREL)"; depmod -a $(KREL); fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/egm $(KBUILD_XFLAGS) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),DEPMOD=true) modules_install
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/egm.h
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(INCLUDEDIR) 2>/dev/null
+	$(MAKE) -C tools/egmfs uninstall $(PKG_VARS)
+	$(MAKE) -C packaging uninstall $(PKG_VARS)
+	@if [ -n "$(KREL)" ]; then \
+		rm -fv $(DESTDIR)/lib/modules/$(KREL)/updates/egm.ko*; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a $(KREL); fi; \
+	fi
 
 dkms-check: egmfs
 	KDIR=$(KDIR) packaging/check.sh

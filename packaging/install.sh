@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # install.sh [DESTDIR [PREFIX]]: install the systemd unit, the udev rule,
-# the modules-load.d entry and the DKMS source tree (see Makefile).
+# the bash completion and the DKMS source tree (see Makefile).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 exec make -C "$here" install install-dkms DESTDIR="${1:-}" PREFIX="${2:-/usr}"

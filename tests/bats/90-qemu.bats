@@ -155,3 +155,47 @@ pattern_words() {
 	run egm-io check "$dev" 0 64M zero
 	assert_output ok
 }
+
+# egmfs qemu-args (Documentation/admin-guide/egm.rst, "QEMU"): QEMU starts
+# with exactly the options it prints, mapping the instance through the
+# udev link (made by hand here: no udevd in this guest).
+@test "qemu: QEMU starts with exactly the options of egmfs qemu-args" {
+	[[ -x /usr/sbin/egmfs ]] || skip "egmfs is not installed in the guest"
+	make_ready vm0 socket1 0 64M scrub=none
+	local dev args
+	dev=$(inst_dev vm0)
+	mkdir -p /dev/egm
+	ln -sf "$dev" /dev/egm/vm0
+	args=$(/usr/sbin/egmfs qemu-args vm0)
+	assert_equal "$(wc -l <<< "$args")" 2
+	# a blank 64 KiB BIOS: -S never runs it, and this guest has no firmware files
+	head -c 65536 /dev/zero > /tmp/bios.bin
+	rm -f "$QMP" "$QPID"
+	# shellcheck disable=SC2086 # the options are split on purpose
+	run qemu-system-x86_64 -machine pc -m 64M -bios /tmp/bios.bin -nodefaults \
+		-display none -S -qmp "unix:$QMP,server=on,wait=off" \
+		-daemonize -pidfile "$QPID" $args
+	assert_success
+	expect_mapped "$dev"
+	run egm-qmp "$QMP" '{"execute": "query-status"}'
+	assert_success
+	assert_output --partial '"status": "prelaunch"'
+	run qemu_quit
+	assert_success
+	rm -rf /dev/egm
+}
+
+@test "qemu: qemu-args on an instance with retired blocks says whether this QEMU has offset=" {
+	[[ -x /usr/sbin/egmfs ]] || skip "egmfs is not installed in the guest"
+	[[ $EGM_BOOT == acpi ]] || skip "socket0 has firmware-retired blocks in the ACPI boot only"
+	make_ready vm1 socket0 0 0 scrub=none
+	run /usr/sbin/egmfs qemu-args vm1
+	if qemu-system-x86_64 -object memory-backend-file,help 2>&1 | grep -q 'offset='; then
+		assert_success
+		assert_output --partial ',offset='
+	else
+		# QEMU 7.2: no offset=; it must say so, not print a VM that fails
+		assert_failure 1
+		assert_output --partial "has no memory-backend-file offset= (QEMU 8.2 or later)"
+	fi
+}

@@ -24,4 +24,6 @@ setup() {
 	assert_output --partial "Reading rules file: /usr/lib/udev/rules.d/70-egm.rules"
 	assert_output --partial "EGM_INSTANCE=vm0"
 	assert_output --regexp "DEVLINKS=([^ ]* )?/dev/egm/vm0"
+	# TAG+="systemd": the node gets a device unit (dev-egm-vm0.device)
+	assert_output --regexp "TAGS=(.*:)?systemd:"
 }

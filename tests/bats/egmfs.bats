@@ -122,7 +122,9 @@ json_instances_ok() {
 	run "$EGMFS" create vm0 --region socket1 --offset 2M --size 4M --owner 65534:65534 \
 		--mode 0640 --scrub none --enable
 	assert_success
-	assert_output ""
+	# a changing command says what it did
+	assert_line "created vm0 in socket1 at offset 2097152"
+	assert_line --regexp "^enabled vm0: /dev/egm[0-9]+, link /dev/egm/vm0\$"
 	local d=$EGM_INST/vm0
 	assert_equal "$(cat "$d/region") $(cat "$d/offset") $(cat "$d/size")" "socket1 2097152 4194304"
 	assert_equal "$(cat "$d/scrub") $(cat "$d/uid") $(cat "$d/gid") $(cat "$d/mode")" "none 65534 65534 0640"
@@ -136,7 +138,7 @@ json_instances_ok() {
 
 	run "$EGMFS" list
 	assert_success
-	assert_line --regexp "^vm0 +socket1 +2M +4M +none +65534:65534 +0640 +ready +/dev/egm$minor\$"
+	assert_line --regexp "^vm0 +socket1 +2M +4M +[0-9]+[KMG] +[-0-9]+ +none +65534:65534 +0640 +ready +/dev/egm$minor +/dev/egm/vm0\$"
 	run "$EGMFS" list --json
 	assert_success
 	assert_output --partial '"name": "vm0"'
@@ -218,10 +220,11 @@ json_instances_ok() {
 	run "$EGMFS" show vm0
 	assert_success
 	assert_line 'state:  scrubbing'
+	assert_line --regexp '^scrub_progress: ([0-9]|[1-9][0-9]|100)$'
 	set_scrub_delay 0
 	wait_state vm0 ready 120
 	run "$EGMFS" list
-	assert_line --regexp '^vm0 .* ready +/dev/egm[0-9]+$'
+	assert_line --regexp '^vm0 .* ready +/dev/egm[0-9]+ +/dev/egm/vm0$'
 }
 
 @test "7. egmfs: disable, destroy and clear refuse an instance in use and say why" {
@@ -352,7 +355,7 @@ json_instances_ok() {
 	run "$EGMFS" clear
 	assert_success
 	assert_equal "$(egm_tree)" ""
-	run "$EGMFS" restore "$F"
+	run "$EGMFS" -q restore "$F"
 	assert_success
 	assert_output ""
 	after=$(egm_tree)
@@ -402,7 +405,8 @@ json_instances_ok() {
 
 	run "$EGMFS" restore "$F"
 	assert_success
-	assert_output "egmfs: extra: restore: not in $F, left alone"
+	assert_line "egmfs: extra: restore: not in $F, left alone"
+	assert_line "create vm1"
 	assert_equal "$(cat "$EGM_INST/vm0/size") $(cat "$EGM_INST/vm0/enable")" "8388608 1"
 	assert_equal "$(cat "$EGM_INST/vm1/mode") $(cat "$EGM_INST/vm1/enable")" "0640 1"
 	assert [ -d "$EGM_INST/extra" ]
@@ -475,4 +479,66 @@ json_instances_ok() {
 	run bash -c "'$EGMFS' regions --json > /dev/full"
 	assert_failure 1
 	assert_output --partial "write failure on standard output"
+}
+
+@test "7. egmfs: list --json and show carry path, resolved size, pagesize and scrub progress from sysfs" {
+	"$EGMFS" create vm0 --region socket1 --offset 2M --scrub none --enable
+	local minor sys
+	minor=$(inst_minor vm0)
+	sys=$EGM_CLASS/egm$minor
+	run "$EGMFS" list --json
+	assert_success
+	assert_output --partial '"path": "/dev/egm/vm0"'
+	assert_output --partial "\"resolved_size\": $(cat "$sys/size")"
+	assert_output --partial "\"pagesize\": $(cat "$sys/pagesize")"
+	assert_output --partial '"scrub_progress": 100'
+	if [[ -r $sys/cpu_node ]]; then
+		assert_output --partial "\"cpu_node\": $(cat "$sys/cpu_node")"
+	fi
+	assert_equal "$(cat "$sys/size")" $(((1 << 30) - (2 << 20)))
+	json_instances_ok "$output"
+	run "$EGMFS" list --region socket0
+	assert_success
+	assert_output ""
+	run "$EGMFS" show vm0
+	assert_line "path:   /dev/egm/vm0"
+	assert_line "resolved_size: $(((1 << 30) - (2 << 20))) (1022M)"
+}
+
+@test "7. egmfs: restore waits for each enabled instance's /dev/egm/<name>; a missing one fails after the bound" {
+	rm -rf /dev/egm
+	printf '{"version": 1, "instances": [{"name": "vm0", "region": "socket1", "size": "4M", "scrub": "none", "enable": true}]}' > "$F"
+	# no udev in this guest: nobody makes the link
+	run "$EGMFS" restore --wait --timeout 1 "$F"
+	assert_failure 1
+	assert_line "egmfs: vm0: restore: /dev/egm/vm0 is not its device node after 1 s (is udev running with 70-egm.rules?)"
+	assert_equal "$(cat "$EGM_INST/vm0/enable")" 1
+	# a stand-in for udev links the node a second later: restore waits
+	local dev
+	dev=$(inst_dev vm0)
+	(sleep 1; mkdir -p /dev/egm; ln -s "$dev" /dev/egm/vm0) &
+	run "$EGMFS" restore --wait --timeout 30 "$F"
+	wait
+	assert_success
+	assert [ -L /dev/egm/vm0 ]
+	rm -rf /dev/egm
+}
+
+@test "7. egmfs: cdi lists exactly the enabled instances with their real device numbers" {
+	"$EGMFS" create vm0 --region socket1 --size 4M --scrub none --owner 65534:65534 --mode 0660 --enable
+	"$EGMFS" create vm1 --region socket1 --offset 4M --size 4M
+	local out=$BATS_TEST_TMPDIR/cdi/egm.json dev
+	run "$EGMFS" cdi --output "$out"
+	assert_success
+	assert_output "wrote 1 device of kind nvidia.com/egm to $out"
+	dev=$(cat "$EGM_INST/vm0/dev")
+	run cat "$out"
+	assert_output --partial '"kind": "nvidia.com/egm"'
+	assert_output --partial '"name": "vm0"'
+	refute_output --partial '"name": "vm1"'
+	assert_output --partial '"path": "/dev/egm/vm0"'
+	assert_output --partial "\"major\": ${dev%%:*},"
+	assert_output --partial "\"minor\": ${dev##*:},"
+	assert_output --partial '"fileMode": 432,'
+	assert_output --partial '"uid": 65534,'
 }

@@ -11,6 +11,7 @@
 #define EGMFS_BUILTIN_H
 
 #include <json-c/json.h>
+#include <sys/types.h>
 
 #include "egm.h"
 
@@ -31,7 +32,12 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx);
 int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx);
 int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx);
 int cmd_clear(int argc, char **argv, struct egmfs_ctx *ctx);
+int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx);
+int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx);
 int cmd_help(int argc, char **argv, struct egmfs_ctx *ctx);
+
+/* tmp file beside file, fsync, chmod mode, rename: 0 or -errno */
+int write_file_atomic(const char *file, const char *data, mode_t mode);
 
 /*
  * usage_error() prints "egmfs: <why>" and the command's usage on stderr

@@ -637,7 +637,7 @@ static int write_full(int fd, const char *buf, size_t len)
 }
 
 /* tmp file in the same directory, fsync, rename, fsync the directory */
-static int write_atomic(const char *file, const char *data)
+int write_file_atomic(const char *file, const char *data, mode_t mode)
 {
 	char *dcopy = xstrdup(file), *bcopy = xstrdup(file), *tmp;
 	const char *dir = dirname(dcopy), *base = basename(bcopy);
@@ -655,7 +655,7 @@ static int write_atomic(const char *file, const char *data)
 		goto out;
 	}
 	ret = write_full(fd, data, strlen(data));
-	if (!ret && fchmod(fd, 0600))
+	if (!ret && fchmod(fd, mode))
 		ret = -errno;
 	if (!ret && fsync(fd))
 		ret = -errno;
@@ -902,12 +902,12 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (old_data) {
 		bak = xcalloc(1, strlen(target) + 5);
 		sprintf(bak, "%s.bak", target);
-		ret = write_atomic(bak, old_data);
+		ret = write_file_atomic(bak, old_data, 0600);
 		if (ret)
 			report(bak, "save", -ret, "cannot keep the previous file");
 	}
 	if (!ret) {
-		ret = write_atomic(target, data);
+		ret = write_file_atomic(target, data, 0600);
 		if (ret)
 			report(file, "save", -ret, NULL);
 	}

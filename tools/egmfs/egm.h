@@ -26,6 +26,7 @@
 #define EGM_CONFIGFS_MAGIC	0x62656570
 #define EGM_DEFAULT_SYSFS	"/sys/class/egm"
 #define EGM_DEFAULT_DEVDIR	"/dev/egm"
+#define EGM_DEFAULT_CDI		"/var/run/cdi/egm.json"
 
 struct egmfs_ctx {
 	const char *root;		/* configfs root of egm */

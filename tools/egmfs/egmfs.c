@@ -46,6 +46,8 @@ static struct cmd_struct commands[] = {
 	{ "save", cmd_save },
 	{ "restore", cmd_restore },
 	{ "clear", cmd_clear },
+	{ "qemu-args", cmd_qemu_args },
+	{ "cdi", cmd_cdi },
 	{ "help", cmd_help },
 };
 
@@ -69,6 +71,10 @@ static const char egmfs_usage[] =
 "Configuration file (default " EGM_DEFAULT_FILE "):\n"
 "  save [FILE]                write instances and runtime retirements\n"
 "  restore [FILE]             re-create them (idempotent)\n"
+"Consumers:\n"
+"  qemu-args NAME [--node N] [--gpu VFIO_ID]\n"
+"                             QEMU options giving NAME to a VM\n"
+"  cdi [--output FILE]        CDI spec of the enabled instances\n"
 "\n"
 "Global options:\n"
 "  -r, --root DIR   egm configfs directory (default $EGM_CONFIGFS or\n"

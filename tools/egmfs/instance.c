@@ -333,6 +333,87 @@ out:
 	return ret;
 }
 
+static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
+			 size_t n, u64 off, u64 size)
+{
+	size_t i;
+	u64 b;
+
+	if (off > r->size || size > r->size - off)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].region, r->name))
+			continue;
+		if (v[i].offset < off + size && egm_inst_end(&v[i], r) > off)
+			return false;
+	}
+	for (i = 0; i < r->nr_retired; i++) {
+		if (r->retired[i].addr < r->base)
+			continue;
+		b = (r->retired[i].addr - r->base) & ~(EGM_BLOCK_SIZE - 1);
+		if (b < off + size && b + EGM_BLOCK_SIZE > off)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * --offset auto: the lowest offset of region where size bytes overlap no
+ * instance of the region (enabled or not) and hold no retired block;
+ * 2 MiB aligned when size allows it (huge mappings), else page aligned.
+ * The candidates are 0 and the ends of instances and retired blocks.
+ */
+static int pick_offset(struct egmfs_ctx *ctx, const char *region, u64 size,
+		       u64 *out)
+{
+	const struct egm_region *r;
+	struct egm_region *regions;
+	struct egm_inst *v;
+	size_t i, n, nr, nc = 0, a;
+	u64 *cand, align[2] = { 2ULL << 20, ctx->pagesize }, c;
+	int ret = -ENOSPC;
+
+	if (egm_region_list(ctx, &regions, &nr))
+		return -EIO;
+	r = egm_region_find(regions, nr, region);
+	if (!r) {
+		egm_region_list_free(regions, nr);
+		return -ENODEV;
+	}
+	if (egm_inst_list(ctx, &v, &n)) {
+		egm_region_list_free(regions, nr);
+		return -EIO;
+	}
+	cand = xcalloc(n + r->nr_retired + 1, sizeof(*cand));
+	cand[nc++] = 0;
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].region, r->name))
+			cand[nc++] = egm_inst_end(&v[i], r);
+	for (i = 0; i < r->nr_retired; i++)
+		if (r->retired[i].addr >= r->base)
+			cand[nc++] = ((r->retired[i].addr - r->base) &
+				      ~(EGM_BLOCK_SIZE - 1)) + EGM_BLOCK_SIZE;
+	for (a = size % align[0] ? 1 : 0; a < 2 && ret; a++) {
+		u64 best = UINT64_MAX;
+
+		for (i = 0; i < nc; i++) {
+			if (cand[i] > UINT64_MAX - align[a])
+				continue;
+			c = (cand[i] + align[a] - 1) & ~(align[a] - 1);
+			if (c < best && extent_clear(r, v, n, c, size))
+				best = c;
+		}
+		if (best != UINT64_MAX) {
+			*out = best;
+			ret = 0;
+		}
+	}
+	free(cand);
+	free(v);
+	egm_region_list_free(regions, nr);
+	return ret;
+}
+
 static const char create_usage[] =
 "usage: egmfs create NAME --region socketN [--offset O] [--size S]\n"
 "                    [--owner UID:GID] [--mode MODE] [--scrub zero|none]\n"
@@ -342,7 +423,8 @@ static const char create_usage[] =
 "step fails, the new instance is removed again.\n"
 "\n"
 "  -R, --region R    region to take memory from (see 'egmfs regions')\n"
-"  -o, --offset O    start inside the region (default 0)\n"
+"  -o, --offset O    start inside the region (default 0); auto: the first\n"
+"                    free extent of --size S holding no retired block\n"
 "  -s, --size S      length; 0 (default) = rest of the region\n"
 "                    O and S take a K, M, G or T suffix (powers of 1024)\n"
 "                    and must be multiples of the page size\n"
@@ -369,7 +451,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 	const char *region = NULL, *scrub = NULL, *name;
 	char offset[24] = "", size[24] = "", uid[16] = "", gid[16] = "";
 	char mode[8] = "";
-	bool enable = false;
+	bool enable = false, auto_offset = false;
 	u64 v;
 	u32 u, g;
 	unsigned int m;
@@ -388,14 +470,23 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 						   optarg);
 			break;
 		case 'o':
+			auto_offset = !strcmp(optarg, "auto");
+			if (auto_offset)
+				break;
+			if (parse_size(optarg, &v))
+				return usage_error(create_usage,
+						   "create: invalid offset \"%s\"",
+						   optarg);
+			snprintf(offset, sizeof(offset), "%llu",
+				 (unsigned long long)v);
+			break;
 		case 's':
 			if (parse_size(optarg, &v))
 				return usage_error(create_usage,
-						   "create: invalid %s \"%s\"",
-						   c == 'o' ? "offset" : "size",
+						   "create: invalid size \"%s\"",
 						   optarg);
-			snprintf(c == 'o' ? offset : size, sizeof(offset),
-				 "%llu", (unsigned long long)v);
+			snprintf(size, sizeof(size), "%llu",
+				 (unsigned long long)v);
 			break;
 		case 'u':
 			if (parse_owner(optarg, &u, &g))
@@ -439,6 +530,23 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 				   "[A-Za-z0-9_.-]{1,32}, not starting with . or -");
 	if (!region)
 		return usage_error(create_usage, "create: --region is required");
+	if (auto_offset) {
+		if (!size[0] || !strcmp(size, "0"))
+			return usage_error(create_usage,
+					   "create: --offset auto needs --size");
+		ret = pick_offset(ctx, region, strtoull(size, NULL, 10), &v);
+		if (ret == -ENOSPC) {
+			complain(name, "create",
+				 "no free extent of %s bytes without retired blocks in %s",
+				 size, region);
+			return EGMFS_FAIL;
+		} else if (ret) {
+			report(name, "create", -ret,
+			       ret == -ENODEV ? "no region %s" : NULL, region);
+			return EGMFS_FAIL;
+		}
+		snprintf(offset, sizeof(offset), "%llu", (unsigned long long)v);
+	}
 
 	ret = egm_inst_mkdir(ctx, name);
 	if (ret) {
@@ -476,7 +584,8 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 	}
 	if (enable && egm_inst_enable(ctx, name, true))
 		goto undo;
-	say(ctx, "created %s\n", name);
+	say(ctx, "created %s in %s at offset %s\n", name, region,
+	    offset[0] ? offset : "0");
 	if (enable)
 		say_enabled(ctx, name);
 	return 0;

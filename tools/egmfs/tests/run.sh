@@ -7,6 +7,8 @@
 # the kernel's defaults itself; enable only sets the file (no minor).
 #
 #   tools/egmfs/tests/run.sh [-v] [EGMFS]
+#   ONLY=regex tools/egmfs/tests/run.sh     only the cases whose function
+#                                           matches (c_save, c_qemu_args...)
 #
 # Prints one "ok"/"not ok" line per case and ends with "N passed, N failed".
 set -u
@@ -105,8 +107,9 @@ want_err() { [[ $err == *"$1"* ]] || fail "stderr lacks '$1': $err"; }
 want_out() { [[ $out == *"$1"* ]] || fail "stdout lacks '$1': $out"; }
 want_file() { [[ $(cat "$1") == "$2" ]] || fail "$1 is '$(cat "$1" 2>/dev/null)', want '$2'"; }
 
-t() {	# t NAME FUNCTION
+t() {	# t NAME FUNCTION; $ONLY (a regex) runs the matching functions only
 	n=$((n + 1))
+	[[ -n ${ONLY:-} && ! $2 =~ $ONLY ]] && return 0
 	mktree
 	rm -f "$TMP/failed"
 	("$2")
@@ -127,7 +130,7 @@ c_help() {
 	E --help; want_rc 0; want_out "usage: egmfs"; want_out restore
 	E help create; want_rc 0; want_out "--region"
 	local c
-	for c in list show regions create enable disable destroy retire save restore clear; do
+	for c in list show regions create enable disable destroy retire save restore clear qemu-args cdi; do
 		E "$c" --help; want_rc 0; want_out "usage: egmfs $c"
 	done
 }
@@ -600,6 +603,94 @@ c_restore_wait() {
 	E restore --timeout x "$TMP/w.json"; want_rc 2
 }
 
+# qemu-args: the options for an instance, from sysfs; around retired
+# blocks one backend per extent when the QEMU found has offset=, else a
+# plain refusal. Fake QEMUs answer "-object memory-backend-file,help".
+fake_qemu() {	# fake_qemu PATH WITH_OFFSET
+	printf '#!/bin/sh\necho "memory-backend-file options:"\necho "  mem-path=<string>"\n%s\n' \
+		"$( (($2)) && echo 'echo "  offset=<size> - Offset into the target file"')" > "$1"
+	chmod +x "$1"
+}
+
+c_qemu_args() {
+	mkinst vm0 socket1 0 $((64 << 20)) 1 0
+	mksys 0 $((64 << 20)) $((2 << 20)) 1 100
+	E qemu-args vm0; want_rc 0
+	[[ $out == "-object memory-backend-file,id=egm-vm0,mem-path=$R/dev/egm/vm0,size=67108864,align=2097152,share=on,prealloc=on
+-numa node,nodeid=0,memdev=egm-vm0" ]] || fail "qemu-args: $out"
+	E qemu-args vm0 --node 1 --gpu gpu0; want_rc 0
+	want_out "-numa node,nodeid=1,memdev=egm-vm0"
+	want_out "-object acpi-egm-memory,id=egm-vm0-acpi,pci-dev=gpu0,node=1"
+	# socket0 holds retired blocks at +1M and +2M
+	mkinst vm1 socket0 0 $((4 << 20)) 1 1
+	mksys 1 $((4 << 20)) $((2 << 20)) 0 100
+	fake_qemu "$TMP/q-old" 0; fake_qemu "$TMP/q-new" 1
+	E qemu-args vm1 --qemu "$TMP/q-old"; want_rc 1
+	want_err "$TMP/q-old has no memory-backend-file offset= (QEMU 8.2 or later)"
+	want_err "--offset auto"
+	E qemu-args vm1 --qemu "$TMP/q-new"; want_rc 0
+	[[ $out == "-object memory-backend-file,id=egm-vm1-0,mem-path=$R/dev/egm/vm1,offset=0,size=1048576,align=1048576,share=on,prealloc=on
+-object memory-backend-file,id=egm-vm1-1,mem-path=$R/dev/egm/vm1,offset=1114112,size=983040,align=65536,share=on,prealloc=on
+-object memory-backend-file,id=egm-vm1-2,mem-path=$R/dev/egm/vm1,offset=2162688,size=2031616,align=65536,share=on,prealloc=on
+-numa node,nodeid=0,memdev=egm-vm1-0
+-device pc-dimm,id=egm-vm1-dimm1,memdev=egm-vm1-1,node=0
+-device pc-dimm,id=egm-vm1-dimm2,memdev=egm-vm1-2,node=0" ]] || fail "extents: $out"
+	mkinst off socket1 0 0 0 -1
+	E qemu-args off; want_rc 1; want_err "off: qemu-args: not enabled"
+	E qemu-args nosuch; want_rc 1
+	E qemu-args; want_rc 2
+	E qemu-args vm0 --node x; want_rc 2
+}
+
+# create --offset auto: the first extent clear of instances and retired
+# blocks (2M aligned when the size allows)
+c_offset_auto() {
+	E create a --region socket0 --offset auto --size 1M; want_rc 0
+	want_file "$R/instances/a/offset" 0
+	# next: past a (1M) and the retired block at +1M -> 1M+64K, page
+	# aligned... but 1M+64K..2M+64K holds the block at +2M: so 2M+64K
+	E create b --region socket0 --offset auto --size 1M; want_rc 0
+	want_file "$R/instances/b/offset" $(((2 << 20) + 65536))
+	E create c --region socket0 --offset auto --size 4M; want_rc 0
+	want_file "$R/instances/c/offset" $((4 << 20))
+	E create d --region socket0 --offset auto --size 64M; want_rc 1
+	want_err "no free extent of 67108864 bytes without retired blocks in socket0"
+	[[ ! -e $R/instances/d ]] || fail "d was created"
+	E create e --region socket0 --offset auto; want_rc 2
+}
+
+# cdi: a spec that validates against CDI's JSON schema (a real validator:
+# python3-jsonschema) and lists exactly the enabled instances
+c_cdi() {
+	mkinst vm0 socket1 0 $((4 << 20)) 1 3
+	echo 107 > "$R/instances/vm0/uid"; echo 0660 > "$R/instances/vm0/mode"
+	mkinst vm1 socket1 $((4 << 20)) $((4 << 20)) 0 -1
+	mkinst vm2 socket0 0 0 1 0
+	E cdi --output "$R/run/cdi/egm.json"; want_rc 0
+	want_out "wrote 2 devices of kind nvidia.com/egm to $R/run/cdi/egm.json"
+	local f=$R/run/cdi/egm.json
+	[[ $(stat -c %a "$f") == 644 ]] || fail "mode $(stat -c %a "$f")"
+	/usr/bin/python3 - "$here/cdi-schema.json" "$f" <<-'PY' || fail "schema: $(cat "$f")"
+	import json, sys, jsonschema
+	schema = json.load(open(sys.argv[1]))
+	jsonschema.Draft7Validator.check_schema(schema)
+	jsonschema.validate(json.load(open(sys.argv[2])), schema)
+	PY
+	[[ $(jq -r '.kind + " " + ([.devices[].name] | join(","))' "$f") == "nvidia.com/egm vm2,vm0" ]] ||
+		fail "devices: $(jq -c . "$f")"
+	[[ $(jq -c '.devices[1].containerEdits.deviceNodes[0]' "$f") == \
+	   '{"path":"'"$R"'/dev/egm/vm0","type":"c","major":250,"minor":3,"fileMode":432,"permissions":"rw","uid":107,"gid":0}' ]] ||
+		fail "node: $(jq -c '.devices[1]' "$f")"
+	# the validator is real: a spec missing "kind" fails it
+	jq 'del(.kind)' "$f" > "$TMP/nokind.json"
+	/usr/bin/python3 -c 'import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))' \
+		"$here/cdi-schema.json" "$TMP/nokind.json" 2>/dev/null && fail "validator accepted a spec without kind"
+	E cdi -o -; want_rc 0; json_ok <<< "$out" || fail "cdi -o - is not JSON"
+	E clear; want_rc 0
+	E cdi --output "$f"; want_rc 0
+	[[ $(jq -c .devices "$f") == '[]' ]] || fail "after clear: $(cat "$f")"
+}
+
 t "--help, per-command --help, help CMD" c_help
 t "--version" c_version
 t "usage errors exit 2 and change nothing" c_usage
@@ -628,6 +719,9 @@ t "exit codes: a malformed name is a usage error everywhere" c_exit_codes
 t "list/show: path, resolved size, pagesize, cpu_node, scrub progress; --region" c_list_runtime
 t "changing commands say what they did; -q quiets" c_say
 t "restore waits, bounded, for the udev links" c_restore_wait
+t "qemu-args: one backend, or one per extent around retired blocks" c_qemu_args
+t "create --offset auto avoids instances and retired blocks" c_offset_auto
+t "cdi: a valid CDI spec of exactly the enabled instances" c_cdi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egmfs: hand instances to their consumers: qemu-args (the QEMU options
+ * that give an instance to a VM as guest RAM) and cdi (a Container Device
+ * Interface spec listing the enabled instances). See egmfs(8) and
+ * Documentation/admin-guide/egm.rst.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "builtin.h"
+
+/* shared, and every page populated when QEMU starts (not at first touch) */
+#define BACKEND_TAIL	",share=on,prealloc=on"
+
+/* An extent of an instance, relative to its start. */
+struct extent {
+	u64 off;
+	u64 len;
+};
+
+/*
+ * The retired-free extents of [start, start + size) of region r (offsets
+ * relative to the region): the instance cut around every retired 64 KiB
+ * block. Returns the count; *v is malloc'd.
+ */
+static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
+			   struct extent **v)
+{
+	size_t i, n = 0;
+	u64 pos = start, end = start + size, b;
+	struct extent *e = xcalloc(r->nr_retired + 1, sizeof(*e));
+	u64 *blocks = xcalloc(r->nr_retired, sizeof(*blocks));
+	size_t nb = 0, j;
+
+	for (i = 0; i < r->nr_retired; i++) {
+		if (r->retired[i].addr < r->base)
+			continue;
+		b = (r->retired[i].addr - r->base) & ~(EGM_BLOCK_SIZE - 1);
+		if (b + EGM_BLOCK_SIZE <= start || b >= end)
+			continue;
+		/* insertion sort: the lists are short */
+		for (j = nb; j && blocks[j - 1] > b; j--)
+			blocks[j] = blocks[j - 1];
+		blocks[j] = b;
+		nb++;
+	}
+	for (i = 0; i < nb; i++) {
+		if (blocks[i] > pos) {
+			e[n].off = pos - start;
+			e[n++].len = blocks[i] - pos;
+		}
+		if (blocks[i] + EGM_BLOCK_SIZE > pos)
+			pos = blocks[i] + EGM_BLOCK_SIZE;
+	}
+	if (pos < end) {
+		e[n].off = pos - start;
+		e[n++].len = end - pos;
+	}
+	free(blocks);
+	*v = e;
+	return n;
+}
+
+/* The largest power of two dividing off and len, at most max. */
+static u64 extent_align(u64 off, u64 len, u64 max)
+{
+	u64 a = max;
+
+	while (a > 4096 && ((off | len) & (a - 1)))
+		a >>= 1;
+	return a;
+}
+
+/* PATH lookup of qemu-system-<machine> (or the given one). malloc'd. */
+static char *find_qemu(const char *given)
+{
+	char name[96], *path, *dir, *save, *p, *found = NULL;
+	struct utsname u;
+
+	if (given)
+		return xstrdup(given);
+	if (uname(&u))
+		return NULL;
+	snprintf(name, sizeof(name), "qemu-system-%s",
+		 strcmp(u.machine, "arm64") ? u.machine : "aarch64");
+	p = getenv("PATH");
+	path = xstrdup(p && *p ? p : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(path, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *cand = xcalloc(1, strlen(dir) + strlen(name) + 2);
+
+		sprintf(cand, "%s/%s", dir, name);
+		if (!access(cand, X_OK))
+			found = cand;
+		else
+			free(cand);
+	}
+	free(path);
+	return found;
+}
+
+/*
+ * Does this QEMU's memory-backend-file have offset= (QEMU 8.2 and
+ * later)? Asks QEMU itself. 1 yes, 0 no, -1 could not run it.
+ */
+static int qemu_has_offset(const char *qemu)
+{
+	char cmd[PATH_MAX + 64], line[512];
+	int found = 0, ran = 0;
+	FILE *f;
+
+	if (strchr(qemu, '\''))
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' -object memory-backend-file,help 2>/dev/null", qemu);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		ran = 1;
+		if (strstr(line, "offset=") || strstr(line, " offset "))
+			found = 1;
+	}
+	if (pclose(f) || !ran)
+		return -1;
+	return found;
+}
+
+static const char qemu_usage[] =
+"usage: egmfs qemu-args NAME [--node N] [--gpu VFIO_ID] [--qemu PATH]\n"
+"\n"
+"Print the QEMU options that give enabled instance NAME to a VM as the\n"
+"memory of guest NUMA node N (default 0), one option and its value a line:\n"
+"  -object memory-backend-file,id=egm-NAME,mem-path=/dev/egm/NAME,\n"
+"          size=<resolved size>,align=<pagesize>,share=on,prealloc=on\n"
+"  -numa node,nodeid=N,memdev=egm-NAME\n"
+"With --gpu, also NVIDIA QEMU's acpi-egm-memory object tying node N to\n"
+"the vfio-pci device VFIO_ID.\n"
+"\n"
+"VFIO cannot DMA-map a range holding a retired block (EFAULT), so for an\n"
+"instance with retired blocks one backend per retired-free extent is\n"
+"printed (QEMU's memory-backend-file offset=, QEMU 8.2 and later): the\n"
+"first is node N's memory, the others pc-dimm devices on node N (give\n"
+"-m with slots= and maxmem= for them). If the QEMU found lacks offset=,\n"
+"it says so and fails: create an instance without retired blocks with\n"
+"'egmfs create NAME --offset auto --size S'.\n"
+"\n"
+"  -n, --node N      guest NUMA node id (default 0)\n"
+"  -g, --gpu ID      id of the vfio-pci device (-device vfio-pci,id=ID)\n"
+"  -Q, --qemu PATH   the QEMU to check for offset= (default\n"
+"                    qemu-system-<machine> in PATH)\n";
+
+int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "gpu", required_argument, NULL, 'g' },
+		{ "qemu", required_argument, NULL, 'Q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *gpu = NULL, *qemu_given = NULL, *name, *attr;
+	const struct egm_region *r = NULL;
+	struct egm_region *regions = NULL;
+	char link[PATH_MAX], *qemu = NULL;
+	struct extent *ext = NULL;
+	struct egm_inst inst;
+	size_t i, nr = 0, next = 0;
+	u32 node = 0;
+	int c, ret = EGMFS_FAIL, has;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "n:g:Q:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_id(optarg, &node) || node > 4095)
+				return usage_error(qemu_usage,
+						   "qemu-args: invalid node \"%s\"",
+						   optarg);
+			break;
+		case 'g':
+			if (!valid_name(optarg))
+				return usage_error(qemu_usage,
+						   "qemu-args: invalid device id \"%s\"",
+						   optarg);
+			gpu = optarg;
+			break;
+		case 'Q':
+			qemu_given = optarg;
+			break;
+		case 'h':
+			return print_help(qemu_usage);
+		default:
+			return usage_error(qemu_usage,
+					   "qemu-args: bad option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(qemu_usage, "qemu-args: expected one NAME");
+	name = argv[optind];
+	if (!valid_name(name))
+		return usage_error(qemu_usage, "qemu-args: invalid name \"%s\"",
+				   name);
+	if (!egm_inst_exists(ctx, name)) {
+		report(name, "qemu-args", ENOENT, "no such instance");
+		return EGMFS_FAIL;
+	}
+	ret = egm_inst_load(ctx, name, &inst, &attr);
+	if (ret) {
+		report(name, attr, -ret, NULL);
+		return EGMFS_FAIL;
+	}
+	ret = EGMFS_FAIL;
+	if (inst.minor < 0) {
+		complain(name, "qemu-args",
+			 "not enabled (egmfs enable %s): its size and page size are not known yet",
+			 name);
+		return EGMFS_FAIL;
+	}
+	if (egm_region_list(ctx, &regions, &nr))
+		return EGMFS_FAIL;
+	r = egm_region_find(regions, nr, inst.region);
+	egm_inst_runtime(ctx, &inst, r);
+	if (!r || !inst.resolved_size || !inst.pagesize) {
+		complain(name, "qemu-args",
+			 "cannot read its resolved size and page size from %s/egm%d",
+			 ctx->sysfs, inst.minor);
+		goto out;
+	}
+	egm_inst_link(ctx, name, link, sizeof(link));
+	next = free_extents(r, inst.offset, inst.resolved_size, &ext);
+	if (!next) {
+		complain(name, "qemu-args", "every block of it is retired");
+		goto out;
+	}
+	if (next == 1 && ext[0].off == 0 && ext[0].len == inst.resolved_size) {
+		printf("-object memory-backend-file,id=egm-%s,mem-path=%s",
+		       name, link);
+		printf(",size=%llu,align=%llu" BACKEND_TAIL "\n",
+		       (unsigned long long)inst.resolved_size,
+		       (unsigned long long)inst.pagesize);
+		printf("-numa node,nodeid=%u,memdev=egm-%s\n", node, name);
+	} else {
+		qemu = find_qemu(qemu_given);
+		has = qemu ? qemu_has_offset(qemu) : -1;
+		if (has <= 0) {
+			complain(name, "qemu-args",
+				 "it holds retired blocks, so it needs one memory backend per extent around them, and %s%s %s memory-backend-file offset= (QEMU 8.2 or later); or make an instance without retired blocks: egmfs create NAME --offset auto --size S",
+				 qemu ? "QEMU " : "no QEMU found",
+				 qemu ? qemu : "",
+				 has < 0 ? "to check for" : "has no");
+			goto out;
+		}
+		for (i = 0; i < next; i++) {
+			printf("-object memory-backend-file,id=egm-%s-%zu,mem-path=%s",
+			       name, i, link);
+			printf(",offset=%llu,size=%llu,align=%llu" BACKEND_TAIL "\n",
+			       (unsigned long long)ext[i].off,
+			       (unsigned long long)ext[i].len,
+			       (unsigned long long)extent_align(ext[i].off,
+								ext[i].len,
+								inst.pagesize));
+		}
+		printf("-numa node,nodeid=%u,memdev=egm-%s-0\n", node, name);
+		for (i = 1; i < next; i++)
+			printf("-device pc-dimm,id=egm-%s-dimm%zu,memdev=egm-%s-%zu,node=%u\n",
+			       name, i, name, i, node);
+	}
+	if (gpu)
+		printf("-object acpi-egm-memory,id=egm-%s-acpi,pci-dev=%s,node=%u\n",
+		       name, gpu, node);
+	ret = 0;
+out:
+	free(qemu);
+	free(ext);
+	egm_region_list_free(regions, nr);
+	return ret;
+}
+
+/* ------------------------------------------------------------------- cdi */
+
+static const char cdi_usage[] =
+"usage: egmfs cdi [--output FILE]\n"
+"\n"
+"Write a Container Device Interface (CDI) spec of kind nvidia.com/egm\n"
+"with one device per enabled instance, named like it: its node\n"
+"/dev/egm/NAME with major, minor, owner and mode. The file is replaced\n"
+"atomically; egm.service refreshes it after every restore. Container\n"
+"runtimes (containerd, CRI-O, podman) and DRA drivers then request\n"
+"nvidia.com/egm=NAME.\n"
+"\n"
+"  -o, --output FILE   default " EGM_DEFAULT_CDI ", '-' for standard output\n";
+
+int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *file = EGM_DEFAULT_CDI, *text;
+	struct json_object *top, *devs, *dev, *edits, *nodes, *node;
+	char link[PATH_MAX], *data;
+	unsigned int maj, min;
+	struct egm_inst *v;
+	size_t i, n, count = 0;
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			file = optarg;
+			break;
+		case 'h':
+			return print_help(cdi_usage);
+		default:
+			return usage_error(cdi_usage, "cdi: bad option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(cdi_usage, "cdi: unexpected argument '%s'",
+				   argv[optind]);
+	if (egm_inst_list(ctx, &v, &n))
+		return EGMFS_FAIL;
+	egm_inst_sort_by_minor(v, n);
+
+	top = json_object_new_object();
+	json_object_object_add(top, "cdiVersion",
+			       json_object_new_string("0.6.0"));
+	json_object_object_add(top, "kind",
+			       json_object_new_string("nvidia.com/egm"));
+	devs = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		if (v[i].minor < 0 ||
+		    sscanf(v[i].dev, "%u:%u", &maj, &min) != 2)
+			continue;
+		egm_inst_link(ctx, v[i].name, link, sizeof(link));
+		node = json_object_new_object();
+		json_object_object_add(node, "path",
+				       json_object_new_string(link));
+		json_object_object_add(node, "type",
+				       json_object_new_string("c"));
+		json_object_object_add(node, "major",
+				       json_object_new_int64(maj));
+		json_object_object_add(node, "minor",
+				       json_object_new_int64(min));
+		json_object_object_add(node, "fileMode",
+				       json_object_new_int(v[i].mode));
+		json_object_object_add(node, "permissions",
+				       json_object_new_string("rw"));
+		json_object_object_add(node, "uid",
+				       json_object_new_int64(v[i].uid));
+		json_object_object_add(node, "gid",
+				       json_object_new_int64(v[i].gid));
+		nodes = json_object_new_array();
+		json_object_array_add(nodes, node);
+		edits = json_object_new_object();
+		json_object_object_add(edits, "deviceNodes", nodes);
+		dev = json_object_new_object();
+		json_object_object_add(dev, "name",
+				       json_object_new_string(v[i].name));
+		json_object_object_add(dev, "containerEdits", edits);
+		json_object_array_add(devs, dev);
+		count++;
+	}
+	json_object_object_add(top, "devices", devs);
+	free(v);
+
+	text = json_object_to_json_string_ext(top, EGMFS_JSON_FLAGS);
+	if (!strcmp(file, "-")) {
+		puts(text);
+		json_object_put(top);
+		return 0;
+	}
+	data = xcalloc(1, strlen(text) + 2);
+	sprintf(data, "%s\n", text);
+	json_object_put(top);
+	/* readable by the container runtimes: 0644 like /etc/cdi specs */
+	ret = write_file_atomic(file, data, 0644);
+	free(data);
+	if (ret) {
+		report(file, "cdi", -ret, NULL);
+		return EGMFS_FAIL;
+	}
+	say(ctx, "wrote %zu device%s of kind nvidia.com/egm to %s\n", count,
+	    count == 1 ? "" : "s", file);
+	return 0;
+}
