@@ -298,7 +298,8 @@ static ssize_t egm_instance_mode_store(struct config_item *item,
 			return -EINVAL;
 		mode = mode * 8 + (page[i] - '0');
 	}
-	if (mode > 0777)
+	/* 0 would become 0600: devtmpfs treats a zero mode as "default". */
+	if (!mode || mode > 0777)
 		return -EINVAL;
 
 	ret = egm_instance_lock_disabled(inst);
@@ -457,9 +458,16 @@ static ssize_t egm_instance_dev_show(struct config_item *item, char *page)
 }
 CONFIGFS_ATTR_RO(egm_instance_, dev);
 
+/* Locked: egm_state_name() follows ->region, which disable may unset. */
 static ssize_t egm_instance_state_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "%s\n", egm_state_name(to_egm_instance(item)));
+	struct egm_instance *inst = to_egm_instance(item);
+	ssize_t ret;
+
+	mutex_lock(&inst->lock);
+	ret = sysfs_emit(page, "%s\n", egm_state_name(inst));
+	mutex_unlock(&inst->lock);
+	return ret;
 }
 CONFIGFS_ATTR_RO(egm_instance_, state);
 
@@ -503,8 +511,10 @@ static bool egm_instance_name_valid(const char *name)
 
 	if (!len || len > EGM_NAME_MAX || name[0] == '.' || name[0] == '-')
 		return false;
+	/* isalnum() also takes Latin-1 letters (0xc0-0xff): ASCII only. */
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
 			return false;
 	return true;
 }

@@ -145,7 +145,7 @@ enum egm_state {
 struct egm_region {
 	struct config_group group;
 	struct list_head node;
-	char name[16];
+	char name[sizeof("socket4294967295")];
 	u32 pxm;
 	int nid;
 	phys_addr_t base;
