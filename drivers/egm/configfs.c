@@ -82,12 +82,14 @@ const char *egm_state_name(const struct egm_instance *inst)
 
 /*
  * Take the instance lock for a change of settings; refuse (and leave
- * it unlocked) while the instance is enabled.
+ * it unlocked) while the instance is enabled, or while a file or mapping
+ * of an earlier enable lives (disabled after a revoke): it must never
+ * see the settings change under it.
  */
 static int egm_instance_lock_disabled(struct egm_instance *inst)
 {
 	mutex_lock(&inst->lock);
-	if (inst->enabled) {
+	if (inst->enabled || inst->opened) {
 		mutex_unlock(&inst->lock);
 		return -EBUSY;
 	}
@@ -318,6 +320,12 @@ static int egm_instance_enable(struct egm_instance *inst)
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
+	/*
+	 * A file of an earlier enable (disabled after a revoke), or our own
+	 * hand-over scrub still running detached: not before they are gone.
+	 */
+	if (inst->opened || READ_ONCE(inst->scrub.detached))
+		return -EBUSY;
 	if (!region)
 		return -EINVAL;
 	if (egm_region_revoked(region))
@@ -362,13 +370,19 @@ err_unclaim:
 	return ret;
 }
 
+/*
+ * A hand-over scrub is never cancelled here: it is detached and runs on
+ * over its extent, which stays claimed until it ends. Any other scrub
+ * (the one after enable) stops.
+ */
 static int egm_instance_disable(struct egm_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);
 	if (inst->opened && !egm_region_revoked(inst->region))
 		return -EBUSY;
 
-	egm_scrub_cancel(inst);
+	if (!egm_scrub_detach(inst))
+		egm_scrub_cancel(inst);
 	egm_dev_unpublish(inst);
 	WRITE_ONCE(inst->state, EGM_STATE_DISABLED);
 	inst->enabled = false;

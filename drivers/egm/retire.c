@@ -391,8 +391,8 @@ static void egm_poison_work(struct work_struct *work)
 static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma,
 				unsigned long pfn, pgoff_t *pgoff)
 {
-	struct egm_instance *inst = vma->vm_private_data;
-	struct egm_region *region = inst->region;
+	struct egm_file *ef = vma->vm_private_data;
+	struct egm_region *region = ef->region;
 	unsigned long first = PHYS_PFN(region->base);
 	pgoff_t off;
 
