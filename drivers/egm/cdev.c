@@ -16,13 +16,15 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "egm.h"
 
-unsigned long egm_pagesize(const struct egm_instance *inst)
+/* The largest page size an extent at @phys of @size bytes can use. */
+unsigned long egm_pagesize_of(phys_addr_t phys, u64 size)
 {
 	static const struct {
 		bool built;
@@ -31,14 +33,29 @@ unsigned long egm_pagesize(const struct egm_instance *inst)
 		{ EGM_HUGE_PUD, PUD_SIZE },
 		{ EGM_HUGE_PMD, PMD_SIZE },
 	};
-	phys_addr_t phys = egm_instance_phys(inst);
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		if (sizes[i].built && IS_ALIGNED(phys, sizes[i].size) &&
-		    inst->rsize >= sizes[i].size)
+		    size >= sizes[i].size)
 			return sizes[i].size;
 	return PAGE_SIZE;
+}
+
+unsigned long egm_pagesize(const struct egm_instance *inst)
+{
+	return egm_pagesize_of(egm_instance_phys(inst), inst->rsize);
+}
+
+static phys_addr_t egm_file_phys(const struct egm_file *ef)
+{
+	return ef->region->base + ef->offset;
+}
+
+/* Revoked: the file and its mappings are dead for good. */
+static bool egm_file_dead(const struct egm_file *ef)
+{
+	return egm_region_revoked(ef->region);
 }
 
 u32 egm_info_flags(const struct egm_instance *inst)
@@ -90,8 +107,8 @@ static vm_fault_t egm_insert(struct vm_fault *vmf, unsigned long pfn,
 static vm_fault_t egm_fault_order(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct egm_instance *inst = vma->vm_private_data;
-	struct egm_region *region = inst->region;
+	struct egm_file *ef = vma->vm_private_data;
+	struct egm_region *region = ef->region;
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 	pgoff_t pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
@@ -106,8 +123,8 @@ static vm_fault_t egm_fault_order(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_FALLBACK;
 
 	idx = srcu_read_lock(&egm_srcu);
-	if (egm_region_revoked(region) || off < inst->offset ||
-	    off + size > inst->offset + inst->rsize)
+	if (egm_file_dead(ef) || off < ef->offset ||
+	    off + size > ef->offset + ef->size)
 		ret = VM_FAULT_SIGBUS;
 	else if (egm_retired_any(region, phys, size))
 		ret = order ? VM_FAULT_FALLBACK : VM_FAULT_HWPOISON;
@@ -151,11 +168,17 @@ static int egm_open(struct inode *inode, struct file *file)
 	struct egm_dev *edev = container_of(inode->i_cdev, struct egm_dev,
 					    cdev);
 	struct egm_instance *inst = edev->inst;
+	struct egm_file *ef;
 	int ret;
 
+	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
+	if (!ef)
+		return -ENOMEM;
 	/* Pins the item: rmdir fails with EBUSY while we are open. */
-	if (configfs_depend_item(&egm_subsys, &inst->group.cg_item))
+	if (configfs_depend_item(&egm_subsys, &inst->group.cg_item)) {
+		kfree(ef);
 		return -ENODEV;
+	}
 
 	mutex_lock(&inst->lock);
 	for (;;) {
@@ -186,13 +209,19 @@ static int egm_open(struct inode *inode, struct file *file)
 		inst->depended = true;
 		WRITE_ONCE(inst->state, EGM_STATE_OPEN);
 		config_item_get(&inst->group.cg_item);
-		file->private_data = inst;
+		ef->inst = inst;
+		ef->region = inst->region;
+		ef->offset = inst->offset;
+		ef->size = inst->rsize;
+		file->private_data = ef;
 		file->f_mapping = inst->region->inode->i_mapping;
 	}
 	mutex_unlock(&inst->lock);
 
-	if (ret)
+	if (ret) {
 		configfs_undepend_item(&inst->group.cg_item);
+		kfree(ef);
+	}
 	return ret;
 }
 
@@ -202,16 +231,22 @@ static int egm_open(struct inode *inode, struct file *file)
  */
 static int egm_release(struct inode *inode, struct file *file)
 {
-	struct egm_instance *inst = file->private_data;
+	struct egm_file *ef = file->private_data;
+	struct egm_instance *inst = ef->inst;
 	bool depended;
 
+	/*
+	 * Not dead means still enabled with the settings of our open:
+	 * disable needs a revoke while we are open, and settings need a
+	 * disable.
+	 */
 	mutex_lock(&inst->lock);
 	inst->opened = false;
 	depended = inst->depended;
 	inst->depended = false;
-	if (inst->enabled && !egm_region_revoked(inst->region)) {
+	if (inst->enabled && !egm_file_dead(ef)) {
 		if (inst->scrub_zero)
-			egm_scrub_start(inst);
+			egm_scrub_handover(inst);
 		else
 			WRITE_ONCE(inst->state, EGM_STATE_READY);
 	}
@@ -220,56 +255,92 @@ static int egm_release(struct inode *inode, struct file *file)
 	if (depended)
 		configfs_undepend_item(&inst->group.cg_item);
 	config_item_put(&inst->group.cg_item);
+	kfree(ef);
 	return 0;
 }
 
-static ssize_t egm_rw(struct file *file, char __user *ubuf, size_t len,
-		      loff_t *ppos, bool write)
+/*
+ * Copy one block between EGM and the user's buffer with page faults
+ * disabled, so that no user fault (a userfaultfd page nobody serves, a
+ * FUSE-backed mapping) runs inside the caller's SRCU section. Return the
+ * bytes copied.
+ */
+static size_t egm_copy_block(void *kaddr, size_t n, struct iov_iter *iter,
+			     bool write)
 {
-	struct egm_instance *inst = file->private_data;
-	struct egm_region *region = inst->region;
-	ssize_t done = 0, err = 0;
-	loff_t pos = *ppos;
-	int idx;
+	size_t copied;
 
-	idx = srcu_read_lock(&egm_srcu);
-	if (egm_region_revoked(region)) {
-		err = -ENODEV;
-		goto out;
-	}
-	if (pos < 0) {
-		err = -EINVAL;
-		goto out;
-	}
+	pagefault_disable();
+	if (write)
+		copied = copy_from_iter(kaddr, n, iter);
+	else
+		copied = egm_copy_mc_to_iter(kaddr, n, iter);
+	pagefault_enable();
+	return copied;
+}
+
+/*
+ * read and write, one retired-block granule at a time: each block is
+ * checked and copied inside its own SRCU section, and a copy cut short
+ * by an absent user page leaves the section, faults the page in and
+ * retries, as filemap does. A copy that makes no progress right after a
+ * successful fault-in hit something that faulting cannot fix: for read,
+ * a memory error in the source (EIO, see egm_copy_mc_to_iter()), else a
+ * bad user buffer (EFAULT).
+ */
+static ssize_t egm_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
+{
+	struct egm_file *ef = iocb->ki_filp->private_data;
+	struct egm_region *region = ef->region;
+	size_t len = iov_iter_count(iter), done = 0;
+	loff_t pos = iocb->ki_pos;
+	bool faulted = false;
+	ssize_t err = 0;
+
+	if (egm_file_dead(ef))
+		return -ENODEV;
+	if (pos < 0)
+		return -EINVAL;
 	if (!len)
-		goto out;
-	if (pos >= inst->rsize) {
-		err = write ? -ENOSPC : 0;
-		goto out;
-	}
-	len = min_t(u64, len, inst->rsize - pos);
+		return 0;
+	if (pos >= ef->size)
+		return write ? -ENOSPC : 0;
+	len = min_t(u64, len, ef->size - pos);
 
-	/* One retired-block granule at a time: stop before a retired one. */
 	while (done < len) {
-		phys_addr_t phys = egm_instance_phys(inst) + pos;
+		phys_addr_t phys = egm_file_phys(ef) + pos;
 		void *kaddr = region->vaddr + (phys - region->base);
-		size_t chunk, left;
+		size_t chunk, copied = 0, missed;
+		int idx;
 
 		chunk = min_t(u64, len - done,
 			      EGM_BLOCK_SIZE - (phys & (EGM_BLOCK_SIZE - 1)));
-		if (egm_retired_any(region, phys, chunk)) {
+		idx = srcu_read_lock(&egm_srcu);
+		if (egm_file_dead(ef))
+			err = -ENODEV;
+		else if (egm_retired_any(region, phys, chunk))
 			err = -EIO;
+		else
+			copied = egm_copy_block(kaddr, chunk, iter, write);
+		srcu_read_unlock(&egm_srcu, idx);
+		if (err)
+			break;
+		done += copied;
+		pos += copied;
+		if (faulted && !copied) {
+			err = write || !EGM_COPY_MC ? -EFAULT : -EIO;
 			break;
 		}
-		if (write)
-			left = copy_from_user(kaddr, ubuf + done, chunk);
-		else
-			left = copy_to_user(ubuf + done, kaddr, chunk);
-		done += chunk - left;
-		pos += chunk - left;
-		if (left) {
-			err = -EFAULT;
-			break;
+		faulted = copied < chunk;
+		if (faulted) {
+			/* Outside the section: this may wait for anything. */
+			chunk -= copied;
+			missed = write ? fault_in_iov_iter_readable(iter, chunk) :
+					 fault_in_iov_iter_writeable(iter, chunk);
+			if (missed == chunk) {
+				err = -EFAULT;
+				break;
+			}
 		}
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
@@ -277,35 +348,34 @@ static ssize_t egm_rw(struct file *file, char __user *ubuf, size_t len,
 		}
 		cond_resched();
 	}
-out:
-	srcu_read_unlock(&egm_srcu, idx);
-	*ppos = pos;
+	iocb->ki_pos = pos;
 	return done ? done : err;
 }
 
-static ssize_t egm_read(struct file *file, char __user *ubuf, size_t len,
-			loff_t *ppos)
+static ssize_t egm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	return egm_rw(file, ubuf, len, ppos, false);
+	return egm_rw(iocb, to, false);
 }
 
-static ssize_t egm_write(struct file *file, const char __user *ubuf,
-			 size_t len, loff_t *ppos)
+static ssize_t egm_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	return egm_rw(file, (char __user *)ubuf, len, ppos, true);
+	return egm_rw(iocb, from, true);
 }
 
 /* SEEK_END gives the size: that is how QEMU sizes a backend file. */
 static loff_t egm_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct egm_instance *inst = file->private_data;
+	struct egm_file *ef = file->private_data;
 
-	return fixed_size_llseek(file, offset, whence, inst->rsize);
+	if (egm_file_dead(ef))
+		return -ENODEV;
+	return fixed_size_llseek(file, offset, whence, ef->size);
 }
 
 static int egm_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct egm_instance *inst = file->private_data;
+	struct egm_file *ef = file->private_data;
+	struct egm_instance *inst = ef->inst;
 	unsigned long end;
 
 	/* MAP_SHARED of an O_RDONLY fd has VM_MAYSHARE but not VM_SHARED. */
@@ -315,13 +385,13 @@ static int egm_mmap(struct file *file, struct vm_area_struct *vma)
 				    current->comm);
 		return -EINVAL;
 	}
-	if (egm_region_revoked(inst->region))
+	if (egm_file_dead(ef))
 		return -ENODEV;
 	if (check_add_overflow(vma->vm_pgoff, vma_pages(vma), &end) ||
-	    end > inst->rsize >> PAGE_SHIFT)
+	    end > ef->size >> PAGE_SHIFT)
 		return -EINVAL;
 
-	vma->vm_pgoff += inst->offset >> PAGE_SHIFT;
+	vma->vm_pgoff += ef->offset >> PAGE_SHIFT;
 	/*
 	 * VM_PFNMAP: no struct pages behind (or none we own), so GUP and
 	 * rmap stay away; KVM and VFIO walk the page tables instead.
@@ -333,19 +403,19 @@ static int egm_mmap(struct file *file, struct vm_area_struct *vma)
 	egm_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP |
 			 (EGM_HUGE ? VM_HUGEPAGE : 0));
 	vma->vm_ops = &egm_vm_ops;
-	vma->vm_private_data = inst;
+	vma->vm_private_data = ef;
 	return 0;
 }
 
 #if EGM_HUGE
 /*
- * The largest page size a mapping of @len bytes can use: the instance's
+ * The largest page size a mapping of @len bytes can use: the file's
  * pagesize, or PMD_SIZE for a mapping shorter than a PUD.
  */
-static unsigned long egm_map_align(const struct egm_instance *inst,
+static unsigned long egm_map_align(const struct egm_file *ef,
 				   unsigned long len)
 {
-	unsigned long align = egm_pagesize(inst);
+	unsigned long align = egm_pagesize_of(egm_file_phys(ef), ef->size);
 
 	if (align == PUD_SIZE && len < PUD_SIZE && EGM_HUGE_PMD)
 		align = PMD_SIZE;
@@ -362,15 +432,15 @@ static unsigned long egm_get_unmapped_area(struct file *file,
 					   unsigned long pgoff,
 					   unsigned long flags)
 {
-	struct egm_instance *inst = file->private_data;
-	unsigned long align = egm_map_align(inst, len), padded, want;
+	struct egm_file *ef = file->private_data;
+	unsigned long align = egm_map_align(ef, len), padded, want;
 	phys_addr_t phys;
 
 	if (addr || (flags & MAP_FIXED) || align == PAGE_SIZE ||
 	    check_add_overflow(len, align, &padded))
 		goto fallback;
 
-	phys = egm_instance_phys(inst) + ((phys_addr_t)pgoff << PAGE_SHIFT);
+	phys = egm_file_phys(ef) + ((phys_addr_t)pgoff << PAGE_SHIFT);
 	want = egm_default_unmapped_area(file, 0, padded, pgoff, flags);
 	if (IS_ERR_VALUE(want))
 		goto fallback;
@@ -381,21 +451,21 @@ fallback:
 }
 #endif
 
-static long egm_ioctl_info(struct egm_instance *inst, void __user *uarg)
+/* The instance's settings cannot change while @ef lives: flags are its. */
+static long egm_ioctl_info(struct egm_file *ef, void __user *uarg)
 {
-	struct egm_region *region = inst->region;
+	struct egm_region *region = ef->region;
 	struct egm_info info = {
 		.argsz = sizeof(info),
-		.flags = egm_info_flags(inst),
-		.size = inst->rsize,
-		.offset = inst->offset,
-		.pagesize = egm_pagesize(inst),
+		.flags = egm_info_flags(ef->inst),
+		.size = ef->size,
+		.offset = ef->offset,
+		.pagesize = egm_pagesize_of(egm_file_phys(ef), ef->size),
 		.numa_node = region->nid,
 		.pxm = region->pxm,
 		.cpu_node = region->cpu_node,
-		.retired_pages = egm_retired_pages(region,
-						   egm_instance_phys(inst),
-						   inst->rsize),
+		.retired_pages = egm_retired_pages(region, egm_file_phys(ef),
+						   ef->size),
 	};
 	u32 argsz;
 
@@ -409,7 +479,12 @@ static long egm_ioctl_info(struct egm_instance *inst, void __user *uarg)
 	return 0;
 }
 
-static long egm_ioctl_retired(struct egm_instance *inst,
+/*
+ * Count first, write the ranges only if they fit: a short buffer gets
+ * the count alone. (A block retired between the two walks can still
+ * make the second one overflow; the ranges written then are valid.)
+ */
+static long egm_ioctl_retired(struct egm_file *ef,
 			      struct egm_retired __user *uarg)
 {
 	u32 argsz, cap, count;
@@ -420,8 +495,11 @@ static long egm_ioctl_retired(struct egm_instance *inst,
 	if (argsz < sizeof(*uarg))
 		return -EINVAL;
 	cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
-	ret = egm_retired_ranges(inst->region, egm_instance_phys(inst),
-				 inst->rsize, uarg->ranges, cap, &count);
+	ret = egm_retired_ranges(ef->region, egm_file_phys(ef), ef->size,
+				 uarg->ranges, 0, &count);
+	if (!ret && count <= cap)
+		ret = egm_retired_ranges(ef->region, egm_file_phys(ef),
+					 ef->size, uarg->ranges, cap, &count);
 	if (ret)
 		return ret;
 	if (put_user(count, &uarg->count))
@@ -434,12 +512,12 @@ static long egm_ioctl_retired(struct egm_instance *inst,
  * the list is not an error but a request to grow it, which their QEMU
  * does until the list fits (include/uapi/linux/egm.h).
  */
-static long egm_ioctl_bad_pages(struct egm_instance *inst,
+static long egm_ioctl_bad_pages(struct egm_file *ef,
 				struct egm_retired __user *uarg)
 {
 	u32 argsz, cap, count;
 	size_t need;
-	int ret, idx;
+	int ret;
 
 	if (get_user(argsz, &uarg->argsz))
 		return -EFAULT;
@@ -448,15 +526,11 @@ static long egm_ioctl_bad_pages(struct egm_instance *inst,
 	cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
 
 	/* count first: a list that does not fit leaves the entries alone */
-	idx = srcu_read_lock(&egm_srcu);
-	ret = egm_region_revoked(inst->region) ? -ENODEV : 0;
-	if (!ret)
-		ret = egm_retired_blocks(inst->region, egm_instance_phys(inst),
-					 inst->rsize, NULL, 0, &count);
+	ret = egm_retired_blocks(ef->region, egm_file_phys(ef), ef->size,
+				 NULL, 0, &count);
 	if (!ret && count <= cap)
-		ret = egm_retired_blocks(inst->region, egm_instance_phys(inst),
-					 inst->rsize, uarg->ranges, cap, &count);
-	srcu_read_unlock(&egm_srcu, idx);
+		ret = egm_retired_blocks(ef->region, egm_file_phys(ef),
+					 ef->size, uarg->ranges, cap, &count);
 	if (ret)
 		return ret;
 
@@ -472,43 +546,38 @@ static long egm_ioctl_bad_pages(struct egm_instance *inst,
 	return put_user(count, &uarg->count) ? -EFAULT : 0;
 }
 
-/* argsz alone sizes every copy (include/uapi/linux/egm.h). */
+/*
+ * argsz alone sizes every copy (include/uapi/linux/egm.h). No SRCU
+ * section: the handlers touch no EGM memory, only the snapshot and the
+ * retired set, and their user copies may fault for as long as they like.
+ */
 static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct egm_instance *inst = file->private_data;
+	struct egm_file *ef = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	long ret;
-	int idx;
 
-	if (cmd == EGM_BAD_PAGES_LIST)
-		return egm_ioctl_bad_pages(inst, uarg);
-	if (cmd != EGM_IOCTL_INFO && cmd != EGM_IOCTL_RETIRED)
+	if (cmd != EGM_IOCTL_INFO && cmd != EGM_IOCTL_RETIRED &&
+	    cmd != EGM_BAD_PAGES_LIST)
 		return -ENOTTY;
 
-	idx = srcu_read_lock(&egm_srcu);
-	if (egm_region_revoked(inst->region)) {
-		ret = -ENODEV;
-		goto out;
-	}
+	if (egm_file_dead(ef))
+		return -ENODEV;
 	switch (cmd) {
 	case EGM_IOCTL_INFO:
-		ret = egm_ioctl_info(inst, uarg);
-		break;
+		return egm_ioctl_info(ef, uarg);
+	case EGM_IOCTL_RETIRED:
+		return egm_ioctl_retired(ef, uarg);
 	default:
-		ret = egm_ioctl_retired(inst, uarg);
-		break;
+		return egm_ioctl_bad_pages(ef, uarg);
 	}
-out:
-	srcu_read_unlock(&egm_srcu, idx);
-	return ret;
 }
 
 static const struct file_operations egm_fops = {
 	.owner = THIS_MODULE,
 	.open = egm_open,
 	.release = egm_release,
-	.read = egm_read,
-	.write = egm_write,
+	.read_iter = egm_read_iter,
+	.write_iter = egm_write_iter,
 	.llseek = egm_llseek,
 	.mmap = egm_mmap,
 #if EGM_HUGE

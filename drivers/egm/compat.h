@@ -11,6 +11,7 @@
 
 #include <linux/device.h>
 #include <linux/mm.h>
+#include <linux/uio.h>
 
 /*
  * Kbuild passes EGM_HAVE_<HEADER> for optional headers, and EGM_KVER =
@@ -79,6 +80,22 @@ static inline void egm_vm_flags_set(struct vm_area_struct *vma,
 #else
 #define EGM_MEMORY_FAILURE	0
 #endif
+
+/*
+ * read() copies tenant memory that may hold an error nobody recorded
+ * yet. Where the architecture recovers from a machine check taken in a
+ * kernel copy (x86 with ARCH_HAS_COPY_MC, 6.1 on), _copy_mc_to_iter()
+ * stops short there instead of panicking the host, and read() reports
+ * EIO; elsewhere it is _copy_to_iter() (the kernel decides, as for dax;
+ * copy_mc_to_user() itself is not exported to modules). Not covered by
+ * the tests: TCG emulates no machine checks.
+ */
+#if defined(CONFIG_X86) && defined(CONFIG_ARCH_HAS_COPY_MC)
+#define EGM_COPY_MC	1
+#else
+#define EGM_COPY_MC	0
+#endif
+#define egm_copy_mc_to_iter(from, n, iter)	_copy_mc_to_iter(from, n, iter)
 
 #if EGM_HUGE
 /* pfn_t and <linux/pfn_t.h> are gone in 7.x: the inserters take a pfn. */

@@ -82,12 +82,14 @@ const char *egm_state_name(const struct egm_instance *inst)
 
 /*
  * Take the instance lock for a change of settings; refuse (and leave
- * it unlocked) while the instance is enabled.
+ * it unlocked) while the instance is enabled, or while a file or mapping
+ * of an earlier enable lives (disabled after a revoke): it must never
+ * see the settings change under it.
  */
 static int egm_instance_lock_disabled(struct egm_instance *inst)
 {
 	mutex_lock(&inst->lock);
-	if (inst->enabled) {
+	if (inst->enabled || inst->opened) {
 		mutex_unlock(&inst->lock);
 		return -EBUSY;
 	}
@@ -298,7 +300,8 @@ static ssize_t egm_instance_mode_store(struct config_item *item,
 			return -EINVAL;
 		mode = mode * 8 + (page[i] - '0');
 	}
-	if (mode > 0777)
+	/* 0 would become 0600: devtmpfs treats a zero mode as "default". */
+	if (!mode || mode > 0777)
 		return -EINVAL;
 
 	ret = egm_instance_lock_disabled(inst);
@@ -317,6 +320,12 @@ static int egm_instance_enable(struct egm_instance *inst)
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
+	/*
+	 * A file of an earlier enable (disabled after a revoke), or our own
+	 * hand-over scrub still running detached: not before they are gone.
+	 */
+	if (inst->opened || READ_ONCE(inst->scrub.detached))
+		return -EBUSY;
 	if (!region)
 		return -EINVAL;
 	if (egm_region_revoked(region))
@@ -361,13 +370,19 @@ err_unclaim:
 	return ret;
 }
 
+/*
+ * A hand-over scrub is never cancelled here: it is detached and runs on
+ * over its extent, which stays claimed until it ends. Any other scrub
+ * (the one after enable) stops.
+ */
 static int egm_instance_disable(struct egm_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);
 	if (inst->opened && !egm_region_revoked(inst->region))
 		return -EBUSY;
 
-	egm_scrub_cancel(inst);
+	if (!egm_scrub_detach(inst))
+		egm_scrub_cancel(inst);
 	egm_dev_unpublish(inst);
 	WRITE_ONCE(inst->state, EGM_STATE_DISABLED);
 	inst->enabled = false;
@@ -457,9 +472,16 @@ static ssize_t egm_instance_dev_show(struct config_item *item, char *page)
 }
 CONFIGFS_ATTR_RO(egm_instance_, dev);
 
+/* Locked: egm_state_name() follows ->region, which disable may unset. */
 static ssize_t egm_instance_state_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "%s\n", egm_state_name(to_egm_instance(item)));
+	struct egm_instance *inst = to_egm_instance(item);
+	ssize_t ret;
+
+	mutex_lock(&inst->lock);
+	ret = sysfs_emit(page, "%s\n", egm_state_name(inst));
+	mutex_unlock(&inst->lock);
+	return ret;
 }
 CONFIGFS_ATTR_RO(egm_instance_, state);
 
@@ -503,8 +525,10 @@ static bool egm_instance_name_valid(const char *name)
 
 	if (!len || len > EGM_NAME_MAX || name[0] == '.' || name[0] == '-')
 		return false;
+	/* isalnum() also takes Latin-1 letters (0xc0-0xff): ASCII only. */
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
 			return false;
 	return true;
 }

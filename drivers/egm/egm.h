@@ -25,15 +25,27 @@
  *			gets EBUSY) and an instance reference. VMAs hold the
  *			file, so ->release runs after the last munmap: that
  *			is "the last user", and where the hand-over scrub
- *			starts.
+ *			starts. Bound for life to a struct egm_file snapshot
+ *			(region, offset, size) taken at open; dead (ENODEV)
+ *			once that region is revoked. While it lives, the
+ *			instance's settings and enable refuse changes (EBUSY),
+ *			also after a revoke and a disable.
+ * hand-over scrub	Started by that release on a scrub=zero instance.
+ *			Disable and rmdir do not stop it: disable moves the
+ *			instance's claim on the extent to the region's
+ *			@handovers list and takes an instance reference, and
+ *			the last worker drops both. Only a revoke cancels it;
+ *			module exit waits for it.
  *
  * Locks, in the order they nest
  * -----------------------------
  * 1. egm_instance.lock (mutex): the instance's settings, enabled state,
  *    ->edev and ->opened. configfs serialises writers of one attribute
  *    only, so every store and multi-field show takes it.
- * 2. egm_region.lock (mutex): the region's list of enabled extents and
- *    revoked flag transitions.
+ * 2. egm_region.lock (mutex): the region's list of enabled extents, its
+ *    list of detached hand-over scrubs, revoked flag transitions, and a
+ *    scrub's @running/@detached flags (the last scrub worker takes it
+ *    alone, with no instance lock).
  * 3. the region's retired xarray lock (spinlock, via xa_lock()).
  *    Readers of the retired set (the configfs list, retired_pages, the
  *    RETIRED ranges) walk it under RCU (xa_for_each()) without that lock:
@@ -45,15 +57,19 @@
  * the instance lock and waits for them. They read values that are
  * immutable while the device exists, or single words with READ_ONCE().
  *
- * Faults, read/write and ioctls run inside egm_srcu read sections and
- * check the region's revoked flag and the retired blocks there. Revoke
- * and retire publish first, then synchronize_srcu(), then zap the
- * mappings: no fault can re-insert what was withdrawn.
+ * Faults and read/write run inside egm_srcu read sections and check the
+ * region's revoked flag and the retired blocks there. Revoke and retire
+ * publish first, then synchronize_srcu(), then zap the mappings: no fault
+ * can re-insert what was withdrawn. No section spans anything a user
+ * controls: read/write copy one 64 KiB block per section with page
+ * faults disabled and fault the user buffer in outside it; ioctls copy
+ * without a section. A tenant cannot make synchronize_srcu() wait.
  *
- * The scrub workers take no lock at all; they are cancelled (and waited
- * for) under the instance lock. Starting a scrub takes cpus_read_lock()
- * under the instance lock to queue one worker on each online CPU of the
- * region's cpu_node; nothing takes an egm lock under cpus_read_lock().
+ * The scrub workers take no lock while zeroing; they are cancelled (and
+ * waited for) under the instance lock. The last one takes the region
+ * lock to finish. Starting a scrub takes cpus_read_lock() under the
+ * instance lock to queue one worker on each online CPU of the region's
+ * cpu_node; nothing takes an egm lock under cpus_read_lock().
  */
 #ifndef _EGM_H
 #define _EGM_H
@@ -152,8 +168,10 @@ enum egm_state {
  * @res: our claim in iomem_resource
  * @vaddr: write-back kernel mapping of the whole region
  * @inode: owner of the address_space every mapping of the region uses
- * @lock: protects @extents and @revoked transitions
+ * @lock: protects @extents, @handovers and @revoked transitions
  * @extents: enabled instances, unsorted
+ * @handovers: hand-over scrubs of disabled instances, still running
+ *	       (struct egm_scrub @claim); their extents stay claimed
  * @revoked: set once, never cleared; read locklessly in srcu sections
  * @retired: retired 64 KiB blocks, indexed by phys >> EGM_BLOCK_SHIFT,
  *	     value xa_mk_value(enum egm_retire_source)
@@ -170,7 +188,7 @@ enum egm_state {
 struct egm_region {
 	struct config_group group;
 	struct list_head node;
-	char name[16];
+	char name[sizeof("socket4294967295")];
 	u32 pxm;
 	int nid;
 	int cpu_node;
@@ -188,6 +206,7 @@ struct egm_region {
 	struct inode *inode;
 	struct mutex lock;		/* lock order: egm.h top */
 	struct list_head extents;
+	struct list_head handovers;
 	bool revoked;
 	struct xarray retired;
 	unsigned long nr_retired;
@@ -220,6 +239,25 @@ struct egm_dev {
 	umode_t mode;
 };
 
+/**
+ * struct egm_file - what an open /dev/egmN is bound to, for life
+ * @inst: the instance (referenced): open count, state, scrub on release
+ * @region: the region at open
+ * @offset: the instance's offset in @region at open
+ * @size: the instance's resolved size at open
+ *
+ * A snapshot, never the instance's live settings: the file and its
+ * mappings (vm_private_data) cannot follow the instance anywhere. It is
+ * dead once @region is revoked, which is also the only way an instance
+ * with a live file gets disabled.
+ */
+struct egm_file {
+	struct egm_instance *inst;
+	struct egm_region *region;
+	u64 offset;
+	u64 size;
+};
+
 struct egm_scrub_worker {
 	struct work_struct work;
 	struct egm_instance *inst;
@@ -234,6 +272,14 @@ struct egm_scrub_worker {
  * @active: workers still running; the last one finishes the scrub
  * @done: bytes zeroed so far, for progress
  * @cancel: stop at the next chunk boundary
+ * @region: region being zeroed (a snapshot, the instance may move on)
+ * @offset: start of the zeroed extent in @region
+ * @size: length of the zeroed extent
+ * @handover: started by the last close; disable and rmdir do not stop it
+ * @running: workers have not finished (region lock)
+ * @detached: the instance was disabled meanwhile; @claim is on the
+ *	      region's @handovers and holds an instance reference (region lock)
+ * @claim: entry in the region's @handovers while @detached
  */
 struct egm_scrub {
 	struct egm_scrub_worker workers[EGM_SCRUB_MAX_WORKERS];
@@ -243,6 +289,13 @@ struct egm_scrub {
 	atomic_t active;
 	atomic64_t done;
 	bool cancel;
+	struct egm_region *region;
+	u64 offset;
+	u64 size;
+	bool handover;
+	bool running;
+	bool detached;
+	struct list_head claim;
 };
 
 /**
@@ -261,7 +314,8 @@ struct egm_scrub {
  * @extent: entry in the region's @extents while enabled
  * @minor: minor while enabled, else -1
  * @edev: published device while enabled
- * @opened: a file is open (it may live on in a mapping)
+ * @opened: a file is open (it may live on in a mapping), also after a
+ *	    revoke and a disable: settings and enable refuse with EBUSY
  * @depended: the open file holds a configfs dependency
  * @state: enum egm_state, written with WRITE_ONCE()
  * @wq: open() waits here for the scrub to end
@@ -333,12 +387,15 @@ const char *egm_state_name(const struct egm_instance *inst);
 /* cdev.c */
 int egm_dev_publish(struct egm_instance *inst);
 void egm_dev_unpublish(struct egm_instance *inst);
+unsigned long egm_pagesize_of(phys_addr_t phys, u64 size);
 unsigned long egm_pagesize(const struct egm_instance *inst);
 u32 egm_info_flags(const struct egm_instance *inst);
 
 /* scrub.c */
 void egm_scrub_init(struct egm_instance *inst);
 void egm_scrub_start(struct egm_instance *inst);
+void egm_scrub_handover(struct egm_instance *inst);
+bool egm_scrub_detach(struct egm_instance *inst);
 void egm_scrub_cancel(struct egm_instance *inst);
 unsigned int egm_scrub_progress(struct egm_instance *inst);
 

@@ -154,11 +154,14 @@ module_init(egm_init);
 
 /*
  * configfs holds a module reference per instance and open files hold
- * one each, so by now no instance, device or mapping is left.
+ * one each, so by now no instance, device or mapping is left. Hand-over
+ * scrubs of removed instances may still run: wait for them, they zero a
+ * tenant's data and use the regions.
  */
 static void __exit egm_exit(void)
 {
 	egm_configfs_exit();
+	flush_workqueue(egm_wq);
 	egm_regions_exit();
 	simple_release_fs(&egm_mnt, &egm_mnt_count);
 	unregister_chrdev_region(egm_devt, egm_max_instances);

@@ -142,9 +142,11 @@ bool egm_region_revoked(const struct egm_region *region)
 	return READ_ONCE(region->revoked);
 }
 
+/* Bytes held neither by enabled instances nor by hand-over scrubs. */
 u64 egm_region_free(struct egm_region *region)
 {
 	struct egm_instance *inst;
+	struct egm_scrub *s;
 	u64 used = 0;
 
 	mutex_lock(&region->lock);
@@ -154,6 +156,8 @@ u64 egm_region_free(struct egm_region *region)
 	}
 	list_for_each_entry(inst, &region->extents, extent)
 		used += inst->rsize;
+	list_for_each_entry(s, &region->handovers, claim)
+		used += s->size;
 	mutex_unlock(&region->lock);
 	return region->size - used;
 }
@@ -166,6 +170,7 @@ int egm_region_claim(struct egm_region *region, struct egm_instance *inst)
 {
 	u64 start = inst->offset, end = inst->offset + inst->rsize;
 	struct egm_instance *other;
+	struct egm_scrub *s;
 	int ret = 0;
 
 	lockdep_assert_held(&inst->lock);
@@ -178,6 +183,17 @@ int egm_region_claim(struct egm_region *region, struct egm_instance *inst)
 		if (start < other->offset + other->rsize &&
 		    other->offset < end) {
 			pr_info("%s: extent overlaps %s\n",
+				config_item_name(&inst->group.cg_item),
+				config_item_name(&other->group.cg_item));
+			ret = -EBUSY;
+			goto out;
+		}
+	}
+	/* A tenant's data still being zeroed is not free either. */
+	list_for_each_entry(s, &region->handovers, claim) {
+		if (start < s->offset + s->size && s->offset < end) {
+			other = container_of(s, struct egm_instance, scrub);
+			pr_info("%s: extent overlaps the hand-over scrub of %s\n",
 				config_item_name(&inst->group.cg_item),
 				config_item_name(&other->group.cg_item));
 			ret = -EBUSY;
@@ -202,11 +218,13 @@ void egm_region_unclaim(struct egm_region *region, struct egm_instance *inst)
  * operations fail with ENODEV, and what is mapped now is zapped. Open
  * files lose their configfs dependency so the administrator can disable
  * and remove the instances while the users are still winding down.
+ * Scrubs on the region stop, hand-over scrubs of disabled instances too.
  */
 void egm_region_revoke(struct egm_region *region)
 {
 	struct egm_instance *inst, **victims;
 	unsigned int i, n = 0;
+	struct egm_scrub *s;
 
 	mutex_lock(&region->lock);
 	if (region->revoked) {
@@ -216,9 +234,16 @@ void egm_region_revoke(struct egm_region *region)
 	WRITE_ONCE(region->revoked, true);
 	list_for_each_entry(inst, &region->extents, extent)
 		n++;
+	list_for_each_entry(s, &region->handovers, claim)
+		n++;
 	victims = kcalloc(n, sizeof(*victims), GFP_KERNEL | __GFP_NOFAIL);
 	n = 0;
 	list_for_each_entry(inst, &region->extents, extent) {
+		config_item_get(&inst->group.cg_item);
+		victims[n++] = inst;
+	}
+	list_for_each_entry(s, &region->handovers, claim) {
+		inst = container_of(s, struct egm_instance, scrub);
 		config_item_get(&inst->group.cg_item);
 		victims[n++] = inst;
 	}
@@ -231,7 +256,13 @@ void egm_region_revoke(struct egm_region *region)
 	for (i = 0; i < n; i++) {
 		inst = victims[i];
 		mutex_lock(&inst->lock);
-		egm_scrub_cancel(inst);
+		/*
+		 * Since we let go of the region lock the instance may have
+		 * been disabled and enabled on another region: its scrub
+		 * there is none of our business.
+		 */
+		if (inst->scrub.region == region)
+			egm_scrub_cancel(inst);
 		if (inst->depended) {
 			configfs_undepend_item(&inst->group.cg_item);
 			inst->depended = false;
@@ -343,6 +374,7 @@ static struct egm_region *egm_region_alloc(u32 pxm, u64 base, u64 size,
 	region->cpu_node = egm_nearest_cpu_node(region->nid);
 	mutex_init(&region->lock);
 	INIT_LIST_HEAD(&region->extents);
+	INIT_LIST_HEAD(&region->handovers);
 	xa_init(&region->retired);
 	return region;
 }

@@ -219,11 +219,31 @@ void egm_retired_load_tables(struct egm_region *region)
 		region->nr_tables == 1 ? "" : "s");
 }
 
-/* Remove [phys, phys + len) of @region from every user mapping. */
+/*
+ * The largest entry a fault may have inserted. Zapping a part of a huge
+ * entry would make the kernel split it, and splitting a PUD needs the
+ * mmap lock of an mm we do not hold (a WARNING on 6.12); zap the whole
+ * entry and let faults map around the hole again.
+ */
+static unsigned long egm_zap_granule(void)
+{
+	if (EGM_HUGE_PUD)
+		return PUD_SIZE;
+	if (EGM_HUGE_PMD)
+		return PMD_SIZE;
+	return PAGE_SIZE;
+}
+
+/*
+ * Remove [phys, phys + len) of @region, widened to the huge entries that
+ * may cover it, from every user mapping.
+ */
 void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len)
 {
-	phys_addr_t start = max(phys, region->base);
-	phys_addr_t end = min(phys + len, region->base + region->size);
+	unsigned long granule = egm_zap_granule();
+	phys_addr_t start = max(ALIGN_DOWN(phys, granule), region->base);
+	phys_addr_t end = min(ALIGN(phys + len, granule),
+			      region->base + region->size);
 
 	if (end > start)
 		unmap_mapping_range(region->inode->i_mapping,
@@ -249,11 +269,21 @@ int egm_retire(struct egm_region *region, phys_addr_t phys,
 	int ret;
 
 	ret = egm_retired_add(region, block, src, true);
-	if (ret <= 0)
+	if (ret < 0)
 		return ret;
-	/* Faults that missed the record have inserted by now: zap them. */
+	/* Recorded and zapped before: nothing to do. */
+	if (!ret && egm_retired_visible(xa_load(&region->retired, block)))
+		return 0;
+	/*
+	 * Faults that missed the record have inserted by now: zap them.
+	 * Recorded by a concurrent retire that may not have zapped yet: zap
+	 * too, so that we return only once the block is gone from every
+	 * mapping, as our caller expects.
+	 */
 	synchronize_srcu(&egm_srcu);
 	egm_zap(region, start, EGM_BLOCK_SIZE);
+	if (!ret)
+		return 0;
 	egm_retired_publish(region, block, src);
 	pr_warn("%s: retired block %pa (%s)\n", region->name, &start,
 		egm_retire_names[src]);
@@ -459,8 +489,8 @@ static void egm_poison_work(struct work_struct *work)
 static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma,
 				unsigned long pfn, pgoff_t *pgoff)
 {
-	struct egm_instance *inst = vma->vm_private_data;
-	struct egm_region *region = inst->region;
+	struct egm_file *ef = vma->vm_private_data;
+	struct egm_region *region = ef->region;
 	unsigned long first = PHYS_PFN(region->base);
 	pgoff_t off;
 

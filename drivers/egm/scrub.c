@@ -7,9 +7,17 @@
  * nearest node with CPUs, since Grace firmware puts EGM in a node of its
  * own without any. Each worker takes the next chunk until none is left
  * or the scrub is cancelled, so cancel takes at most one chunk. The last
- * worker out marks the instance ready and wakes open() waiters. Workers hold no lock: the instance
- * cannot go away under them because disable and revoke cancel and wait
- * (under the instance lock) before anything is torn down.
+ * worker out marks the instance ready and wakes open() waiters. Workers
+ * hold no lock while zeroing: the instance cannot go away under them
+ * because disable and revoke cancel and wait (under the instance lock)
+ * before anything is torn down, and a detached hand-over scrub holds an
+ * instance reference.
+ *
+ * The hand-over scrub (after the last user of a scrub=zero instance)
+ * zeroes a tenant's data, so only a revoke cancels it. Disable (and so
+ * rmdir) detaches it instead: it goes on in the background over the
+ * extent it started on, which stays claimed on the region until the last
+ * worker is done; module exit waits for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,10 +54,10 @@ static void egm_zero(void *p, size_t len)
 	wmb();	/* order the streaming stores before "ready" */
 }
 
-static void egm_scrub_chunk(struct egm_instance *inst, u64 off, u64 len)
+static void egm_scrub_chunk(struct egm_scrub *s, u64 off, u64 len)
 {
-	struct egm_region *region = inst->region;
-	phys_addr_t phys = egm_instance_phys(inst) + off;
+	struct egm_region *region = s->region;
+	phys_addr_t phys = region->base + s->offset + off;
 	phys_addr_t end = phys + len;
 
 	/* Block by block, leaving retired ones untouched. */
@@ -62,6 +70,35 @@ static void egm_scrub_chunk(struct egm_instance *inst, u64 off, u64 len)
 				 next - phys);
 		phys = next;
 	}
+}
+
+/*
+ * The last worker out. Under the region lock, against a disable that
+ * detaches us: attached, mark the instance ready (a cancel racing with
+ * this is harmless: the canceller flushes us and then sets the state
+ * itself); detached, release the extent and the instance, which may free
+ * it and with it this work item (allowed: the workqueue no longer
+ * touches an item once its function runs).
+ */
+static void egm_scrub_done(struct egm_instance *inst)
+{
+	struct egm_scrub *s = &inst->scrub;
+	struct egm_region *region = s->region;
+	bool detached;
+
+	mutex_lock(&region->lock);
+	s->running = false;
+	detached = s->detached;
+	if (detached) {
+		list_del_init(&s->claim);
+		s->detached = false;
+	} else if (!READ_ONCE(s->cancel)) {
+		WRITE_ONCE(inst->state, EGM_STATE_READY);
+	}
+	mutex_unlock(&region->lock);
+	wake_up_all(&inst->wq);
+	if (detached)
+		config_item_put(&inst->group.cg_item);
 }
 
 static void egm_scrub_work(struct work_struct *work)
@@ -79,25 +116,18 @@ static void egm_scrub_work(struct work_struct *work)
 		if (chunk >= s->nr_chunks)
 			break;
 		off = (u64)chunk * EGM_SCRUB_CHUNK;
-		len = min_t(u64, EGM_SCRUB_CHUNK, inst->rsize - off);
-		egm_scrub_chunk(inst, off, len);
+		len = min_t(u64, EGM_SCRUB_CHUNK, s->size - off);
+		egm_scrub_chunk(s, off, len);
 		/* bound work: the CPU cannot change under us */
-		set_bit(raw_smp_processor_id(), inst->region->scrub_cpus);
+		set_bit(raw_smp_processor_id(), s->region->scrub_cpus);
 		atomic64_add(len, &s->done);
 		if (delay)
 			fsleep(delay);
 		cond_resched();
 	}
 
-	/*
-	 * A cancel racing with this check is harmless: the canceller
-	 * flushes us and then sets the state itself.
-	 */
-	if (atomic_dec_and_test(&s->active)) {
-		if (!READ_ONCE(s->cancel))
-			WRITE_ONCE(inst->state, EGM_STATE_READY);
-		wake_up_all(&inst->wq);
-	}
+	if (atomic_dec_and_test(&s->active))
+		egm_scrub_done(inst);
 }
 
 /*
@@ -120,6 +150,7 @@ void egm_scrub_init(struct egm_instance *inst)
 		inst->scrub.workers[i].inst = inst;
 		INIT_WORK(&inst->scrub.workers[i].work, egm_scrub_work);
 	}
+	INIT_LIST_HEAD(&inst->scrub.claim);
 }
 
 /* Wait until no worker of the last scrub runs any more. */
@@ -162,6 +193,13 @@ void egm_scrub_start(struct egm_instance *inst)
 
 	lockdep_assert_held(&inst->lock);
 	egm_scrub_flush(s);
+	/* No worker now: the flags are ours until the first is queued. */
+	s->region = inst->region;
+	s->offset = inst->offset;
+	s->size = inst->rsize;
+	s->handover = false;
+	s->running = true;
+	s->detached = false;
 	s->nr_chunks = DIV_ROUND_UP_ULL(inst->rsize, EGM_SCRUB_CHUNK);
 	atomic_long_set(&s->next, 0);
 	atomic64_set(&s->done, 0);
@@ -175,6 +213,45 @@ void egm_scrub_start(struct egm_instance *inst)
 	egm_scrub_queue(s, have_mask ? mask : cpu_none_mask);
 	cpus_read_unlock();
 	free_cpumask_var(mask);
+}
+
+/* The last user of a scrub=zero instance left: zero it for the next. */
+void egm_scrub_handover(struct egm_instance *inst)
+{
+	lockdep_assert_held(&inst->lock);
+	egm_scrub_start(inst);
+	inst->scrub.handover = true;
+}
+
+/**
+ * egm_scrub_detach() - release an instance's extent at disable
+ * @inst: the instance, locked, enabled
+ *
+ * Takes the instance off its region's enabled extents. If its hand-over
+ * scrub still runs, the extent stays claimed in the region's @handovers
+ * until the scrub ends, and the scrub keeps an instance reference.
+ *
+ * Return: true if a hand-over scrub goes on alone, false if the caller
+ * must cancel whatever scrub runs.
+ */
+bool egm_scrub_detach(struct egm_instance *inst)
+{
+	struct egm_scrub *s = &inst->scrub;
+	struct egm_region *region = inst->region;
+	bool detached = false;
+
+	lockdep_assert_held(&inst->lock);
+	mutex_lock(&region->lock);
+	if (s->running && s->handover && s->region == region &&
+	    !region->revoked) {
+		config_item_get(&inst->group.cg_item);
+		list_add_tail(&s->claim, &region->handovers);
+		s->detached = true;
+		detached = true;
+	}
+	list_del_init(&inst->extent);
+	mutex_unlock(&region->lock);
+	return detached;
 }
 
 /*
@@ -192,8 +269,8 @@ unsigned int egm_scrub_progress(struct egm_instance *inst)
 {
 	u64 done;
 
-	if (READ_ONCE(inst->state) != EGM_STATE_SCRUBBING || !inst->rsize)
+	if (READ_ONCE(inst->state) != EGM_STATE_SCRUBBING || !inst->scrub.size)
 		return 100;
 	done = atomic64_read(&inst->scrub.done);
-	return div64_u64(done * 100, inst->rsize);
+	return div64_u64(done * 100, inst->scrub.size);
 }

@@ -80,3 +80,18 @@ socket1"
 	assert_output ""
 	assert [ -f "$EGM_CFS/features" ]
 }
+
+@test "2. param boot: the largest PXM, 4294967295, names its region in full" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	egm_rmmod
+	# the 64 KiB reserved for the (here unused) retired table is free
+	insmod "$EGM_KO" regions="$EGM_PARAM_REGIONS,4294967295:$EGM_RT_BASE:64K"
+	run ls "$EGM_REG"
+	assert_output "socket0
+socket1
+socket4294967295"
+	expect_file "$EGM_REG/socket4294967295/pxm" 4294967295
+	assert [ -e "$EGM_DBG/socket4294967295/revoke" ]
+	make_ready top socket4294967295 0 0 scrub=none
+	expect_out size=65536 egm-io lseek-end "$(inst_dev top)"
+}

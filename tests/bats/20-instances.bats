@@ -92,6 +92,18 @@ uid"
 	assert_output ""
 }
 
+@test "2. names are ASCII only: Latin-1 and UTF-8 letters → EINVAL" {
+	local n
+	for n in $'a\xe9' $'\xc0b' $'x\xff' $'caf\xc3\xa9'; do
+		run mkdir "$EGM_INST/$n"
+		assert_failure
+		assert_output --partial "$(errno_msg EINVAL)"
+		assert [ ! -e "$EGM_INST/$n" ]
+	done
+	run ls "$EGM_INST"
+	assert_output ""
+}
+
 @test "2. a/b is impossible: mkdir of a nested path fails, nothing is created" {
 	run mkdir "$EGM_INST/a/b"
 	assert_failure
@@ -181,15 +193,23 @@ uid"
 	done
 }
 
-@test "9. mode: [0-7]{1,4} up to 0777, reads back as four octal digits" {
+@test "9. mode: [0-7]{1,4} from 1 up to 0777, reads back as four octal digits" {
 	mkdir "$I"
 	expect_value "$I/mode" 0777 0777
 	expect_value "$I/mode" 0660 0660
 	expect_value "$I/mode" 644 0644
-	expect_value "$I/mode" 0 0000
 	expect_value "$I/mode" 7 0007
-	expect_value "$I/mode" 0000 0000
+	expect_value "$I/mode" 0001 0001
 	expect_value "$I/mode" 0600 0600
+}
+
+@test "9. mode 0 → EINVAL (devtmpfs would make it 0600)" {
+	mkdir "$I"
+	echo 0640 > "$I/mode"
+	expect_errno EINVAL "$I/mode" 0
+	expect_errno EINVAL "$I/mode" 0000
+	expect_errno EINVAL "$I/mode" 00
+	expect_file "$I/mode" 0640
 }
 
 @test "2. enable without a region → EINVAL" {

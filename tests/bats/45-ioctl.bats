@@ -175,3 +175,20 @@ errno=ENOSPC"
 	assert_line --index 1 --partial "argsz=56 "
 	assert_line --index 1 --partial " size=$((2 << 20)) "
 }
+
+@test "9. RETIRED with a buffer too small: ENOSPC and count, the ranges untouched" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	local off
+	for off in 0x10000 0x30000 0x50000; do
+		printf '0x%x\n' $((EGM_S1_BASE + (4 << 20) + off)) > "$EGM_REG/socket1/retire"
+	done
+	run egm-io retired "$D"
+	assert_line count=3
+	# room for one range (argsz 24), then none (header only)
+	run egm-iso retired-short "$D" 24
+	assert_output "errno=ENOSPC count=3 ranges=untouched"
+	run egm-iso retired-short "$D" 8
+	assert_output "errno=ENOSPC count=3 ranges=untouched"
+	run egm-iso retired-short "$D" 56
+	assert_output "ok count=3 ranges=written"
+}

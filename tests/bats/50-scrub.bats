@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
 # DESIGN §4 close and §5 scrub: zero on enable and after the last user
-# (file and mappings), scrub=none, progress, O_NONBLOCK, cancellation.
+# (file and mappings), scrub=none, progress, O_NONBLOCK, cancellation of
+# the enable scrub; the hand-over scrub only stops for a revoke.
 # scrub_chunk_delay_us keeps a scrub observable under TCG.
 
 load lib/egm
@@ -221,4 +222,55 @@ wait_in_open() {
 	run egm-io open "$(inst_dev b)" nonblock
 	assert_output ok
 	assert_equal "$(cat "$EGM_INST/a/state")" scrubbing
+}
+
+@test "5. the hand-over scrub survives disable, scrub= and rmdir: its extent stays claimed until zeroed" {
+	make_ready a socket1 0 32M
+	# 16 chunks of 2 MiB at 1 s each (the delay is read when it starts)
+	set_scrub_delay 1000000
+	expect_out ok egm-io fill "$(inst_dev a)" 0 32M addr:0xa11ce
+	expect_file "$EGM_INST/a/state" scrubbing
+	disable_instance a
+	echo none > "$EGM_INST/a/scrub"
+	rmdir "$EGM_INST/a"
+	# still being zeroed: not free, and an overlapping enable is refused
+	expect_file "$EGM_REG/socket1/free" $(((1 << 30) - (32 << 20)))
+	create_instance b socket1 4M 1M scrub=none
+	expect_errno EBUSY "$EGM_INST/b/enable" 1
+	# elsewhere the region is free as usual
+	make_ready c socket1 32M 1M scrub=none
+	set_scrub_delay 0
+	wait_file_value "$EGM_REG/socket1/free" $(((1 << 30) - (1 << 20))) 120
+	enable_instance b
+	wait_state b ready
+	expect_out ok egm-io check "$(inst_dev b)" 0 1M zero read
+}
+
+@test "5. module unload waits for the hand-over scrub of a removed instance" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	make_ready a socket1 0 8M
+	set_scrub_delay 500000
+	expect_out ok egm-io fill "$(inst_dev a)" 0 8M 0x77
+	expect_file "$EGM_INST/a/state" scrubbing
+	rmdir "$EGM_INST/a"
+	rmmod egm
+	egm_insmod
+	make_ready b socket1 0 8M scrub=none
+	expect_out ok egm-io check "$(inst_dev b)" 0 8M zero read
+}
+
+@test "5. a revoke stops a hand-over scrub running on its own" {
+	EGM_RELOAD_IN_TEARDOWN=1
+	make_ready a socket1 0 64M
+	# 32 chunks at 2 s: a minute of scrubbing left alone
+	set_scrub_delay 2000000
+	expect_out ok egm-io fill "$(inst_dev a)" 0 1M 0x77
+	expect_file "$EGM_INST/a/state" scrubbing
+	rmdir "$EGM_INST/a"
+	echo 1 > "$EGM_DBG/socket1/revoke"
+	expect_file "$EGM_REG/socket1/free" 0
+	# stopped within a chunk: the unload does not wait for the rest
+	local t0=$SECONDS
+	rmmod egm
+	((SECONDS - t0 < 20)) || fail "rmmod took $((SECONDS - t0)) s"
 }

@@ -198,7 +198,7 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 			s = json_object_get_string(val);
 			if (parse_mode(s, &inst->mode))
 				return bad(c, field,
-					   "invalid mode \"%s\" (0000 to 0777)",
+					   "invalid mode \"%s\" (0001 to 0777)",
 					   s);
 		} else if (!strcmp(key, "enable")) {
 			if (!json_object_is_type(val, json_type_boolean))

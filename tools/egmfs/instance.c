@@ -499,7 +499,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 		case 'm':
 			if (parse_mode(optarg, &m))
 				return usage_error(create_usage,
-						   "create: invalid mode \"%s\" (0000 to 0777)",
+						   "create: invalid mode \"%s\" (0001 to 0777)",
 						   optarg);
 			snprintf(mode, sizeof(mode), "%04o", m);
 			break;

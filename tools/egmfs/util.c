@@ -105,7 +105,8 @@ int parse_mode(const char *s, unsigned int *val)
 			return -EINVAL;
 		v = v * 8 + (s[i] - '0');
 	}
-	if (v > EGM_MODE_MAX)
+	/* 0 is refused by the driver: devtmpfs would make it 0600 */
+	if (!v || v > EGM_MODE_MAX)
 		return -ERANGE;
 	*val = v;
 	return 0;

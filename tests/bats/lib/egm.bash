@@ -466,11 +466,33 @@ egm_setup() {
 	EGM_RELOAD_IN_TEARDOWN=0
 }
 
+# Wait (bounded) until every region is whole again: the hand-over scrub
+# of an instance removed after a tenant keeps its extent claimed until it
+# has zeroed it (Documentation/ABI/testing/configfs-egm, scrub), and the
+# next test may want that extent. Not for a revoked region (free stays 0):
+# tests that revoke reload the module instead.
+egm_wait_handovers() {
+	local d size free deadline=$((SECONDS + ${1:-120}))
+	for d in "$EGM_REG"/*/; do
+		[[ -d $d ]] || continue
+		fread size "$d/size" || continue
+		while fread free "$d/free" && [[ $free != "$size" ]]; do
+			if ((SECONDS >= deadline)); then
+				echo "egm_wait_handovers: ${d%/}: free $free of $size" >&2
+				return 1
+			fi
+			egm_nap
+		done
+	done
+}
+
 # Leave the module loaded with default parameters and no instances.
 egm_teardown() {
 	egm_cleanup
 	if ((EGM_RELOAD_IN_TEARDOWN)) || ! egm_is_loaded || [[ ! -d $EGM_CFS ]]; then
 		egm_reload
+	else
+		egm_wait_handovers
 	fi
 }
 
