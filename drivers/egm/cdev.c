@@ -480,26 +480,42 @@ static long egm_ioctl_info(struct egm_file *ef, void __user *uarg)
 }
 
 /*
- * Count first, write the ranges only if they fit: a short buffer gets
- * the count alone. (A block retired between the two walks can still
- * make the second one overflow; the ranges written then are valid.)
+ * The retired list of the file's extent into @uarg: coalesced ranges, or
+ * with @blocks one entry per 64 KiB block. Counted first and written only
+ * if all fit the caller's (argsz - 8) / 16 entries (*@cap), so a short
+ * buffer keeps its entries. (A block retired between the two walks can
+ * still make the second one overflow; the entries written then are
+ * valid.) *@count: entries needed.
  */
-static long egm_ioctl_retired(struct egm_file *ef,
-			      struct egm_retired __user *uarg)
+static int egm_ioctl_list(struct egm_file *ef, struct egm_retired __user *uarg,
+			  bool blocks, u32 *cap, u32 *count)
 {
-	u32 argsz, cap, count;
+	int (*walk)(struct egm_region *region, phys_addr_t start, u64 len,
+		    struct egm_range __user *uranges, u32 cap, u32 *count);
+	u32 argsz;
 	int ret;
 
+	walk = blocks ? egm_retired_blocks : egm_retired_ranges;
 	if (get_user(argsz, &uarg->argsz))
 		return -EFAULT;
 	if (argsz < sizeof(*uarg))
 		return -EINVAL;
-	cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
-	ret = egm_retired_ranges(ef->region, egm_file_phys(ef), ef->size,
-				 uarg->ranges, 0, &count);
-	if (!ret && count <= cap)
-		ret = egm_retired_ranges(ef->region, egm_file_phys(ef),
-					 ef->size, uarg->ranges, cap, &count);
+	*cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
+	ret = walk(ef->region, egm_file_phys(ef), ef->size, NULL, 0, count);
+	if (!ret && *count <= *cap)
+		ret = walk(ef->region, egm_file_phys(ef), ef->size,
+			   uarg->ranges, *cap, count);
+	return ret;
+}
+
+/* A short buffer gets the count alone and ENOSPC. */
+static long egm_ioctl_retired(struct egm_file *ef,
+			      struct egm_retired __user *uarg)
+{
+	u32 cap, count;
+	int ret;
+
+	ret = egm_ioctl_list(ef, uarg, false, &cap, &count);
 	if (ret)
 		return ret;
 	if (put_user(count, &uarg->count))
@@ -515,35 +531,21 @@ static long egm_ioctl_retired(struct egm_file *ef,
 static long egm_ioctl_bad_pages(struct egm_file *ef,
 				struct egm_retired __user *uarg)
 {
-	u32 argsz, cap, count;
+	u32 cap, count;
 	size_t need;
 	int ret;
 
-	if (get_user(argsz, &uarg->argsz))
-		return -EFAULT;
-	if (argsz < sizeof(*uarg))
-		return -EINVAL;
-	cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
-
-	/* count first: a list that does not fit leaves the entries alone */
-	ret = egm_retired_blocks(ef->region, egm_file_phys(ef), ef->size,
-				 NULL, 0, &count);
-	if (!ret && count <= cap)
-		ret = egm_retired_blocks(ef->region, egm_file_phys(ef),
-					 ef->size, uarg->ranges, cap, &count);
+	ret = egm_ioctl_list(ef, uarg, true, &cap, &count);
 	if (ret)
 		return ret;
-
-	if (count > cap) {
-		need = struct_size(uarg, ranges, count);
-		if (need > U32_MAX)
-			return -EOVERFLOW;
-		if (put_user((u32)need, &uarg->argsz) ||
-		    put_user(0, &uarg->count))
-			return -EFAULT;
-		return 0;
-	}
-	return put_user(count, &uarg->count) ? -EFAULT : 0;
+	if (count <= cap)
+		return put_user(count, &uarg->count) ? -EFAULT : 0;
+	need = struct_size(uarg, ranges, count);
+	if (need > U32_MAX)
+		return -EOVERFLOW;
+	if (put_user((u32)need, &uarg->argsz) || put_user(0, &uarg->count))
+		return -EFAULT;
+	return 0;
 }
 
 /*
