@@ -149,7 +149,7 @@ hugezap() {
 }
 
 @test "5. retiring a block inside a PUD mapping zaps the whole entry: no WARNING, SIGBUS at the block, data intact" {
-	grep -qx huge-pud "$EGM_CFS/features" || skip "no huge PUD mappings on $EGM_KERNEL"
+	grep -qx huge-pud "$EGM_CFS/features" || skip "[kernel] no huge PUD mappings on $EGM_KERNEL"
 	make_ready vm0 socket1 0 1G scrub=none
 	hugezap "$(inst_dev vm0)" 1G socket1 "$EGM_S1_BASE" 0x20050000
 	# one PUD entry: no page-table page at all (base pages: 2 MiB)
@@ -157,7 +157,7 @@ hugezap() {
 }
 
 @test "5. retiring a block inside a PMD mapping zaps the whole entry: SIGBUS at the block, data intact" {
-	grep -qx huge-pmd "$EGM_CFS/features" || skip "no huge PMD mappings on $EGM_KERNEL"
+	grep -qx huge-pmd "$EGM_CFS/features" || skip "[kernel] no huge PMD mappings on $EGM_KERNEL"
 	make_ready vm0 socket0 4M 8M scrub=none
 	hugezap "$(inst_dev vm0)" 8M socket0 "$(s0pa $((4 << 20)))" 0x310000
 	# PMD entries: one page-table page at most (base pages: 16 kB)

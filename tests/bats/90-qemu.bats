@@ -160,7 +160,7 @@ pattern_words() {
 # with exactly the options it prints, mapping the instance through the
 # udev link (made by hand here: no udevd in this guest).
 @test "qemu: QEMU starts with exactly the options of egmfs qemu-args" {
-	[[ -x /usr/sbin/egmfs ]] || skip "egmfs is not installed in the guest"
+	[[ -x /usr/sbin/egmfs ]] || fail "egmfs is not installed in the guest"
 	make_ready vm0 socket1 0 64M scrub=none
 	local dev args
 	dev=$(inst_dev vm0)
@@ -186,8 +186,8 @@ pattern_words() {
 }
 
 @test "qemu: qemu-args on an instance with retired blocks says whether this QEMU has offset=" {
-	[[ -x /usr/sbin/egmfs ]] || skip "egmfs is not installed in the guest"
-	[[ $EGM_BOOT == acpi ]] || skip "socket0 has firmware-retired blocks in the ACPI boot only"
+	[[ -x /usr/sbin/egmfs ]] || fail "egmfs is not installed in the guest"
+	[[ $EGM_BOOT == acpi ]] || skip "[boot] socket0 has firmware-retired blocks in the ACPI boot only"
 	make_ready vm1 socket0 0 0 scrub=none
 	run /usr/sbin/egmfs qemu-args vm1
 	if qemu-system-x86_64 -object memory-backend-file,help 2>&1 | grep -q 'offset='; then

@@ -138,7 +138,7 @@ trace_off() {
 	read -r off size < <(clean_extents socket0 | head -n1)
 	end=$((off + size))
 	off=$(((off + 0x1fffff) & ~0x1fffff))
-	((end - off >= 16 << 20)) || skip "no 16 MiB retired-free extent in socket0"
+	((end - off >= 16 << 20)) || fail "the layout has no 16 MiB retired-free extent in socket0"
 	make_ready v0 socket0 "$off" 16M
 	run egm-vfio dma "$(inst_dev v0)" "$BDF" 0 16M
 	expect_dma_ok
@@ -175,7 +175,7 @@ trace_off() {
 	assert_output "map errno=EFAULT"
 	# the largest retired-free extent: mapped and moved through
 	read -r off size < <(clean_extents socket0 | head -n1)
-	((size >= 4 << 20)) || skip "no 4 MiB retired-free extent in socket0"
+	((size >= 4 << 20)) || fail "the layout has no 4 MiB retired-free extent in socket0"
 	run egm-vfio dma "$(inst_dev v0)" "$BDF" "$off" "$size"
 	expect_dma_ok
 }
@@ -218,7 +218,7 @@ trace_off() {
 @test "QEMU: split around a retired block - the two instances beside it as two backends start with vfio-pci; 7.2 has no offset=" {
 	local o s mid
 	read -r o s < <(clean_extents socket0 | head -n1)
-	((s >= 8 << 20)) || skip "no 8 MiB retired-free extent in socket0"
+	((s >= 8 << 20)) || fail "the layout has no 8 MiB retired-free extent in socket0"
 	# a block retired in the middle: instances a and b lie on its sides
 	EGM_RELOAD_IN_TEARDOWN=1
 	mid=$(((o + s / 2) & ~0xffff))
@@ -248,10 +248,10 @@ trace_off() {
 # after exit_mm, highest descriptor first, and the vfio device fd is
 # newer than the memory backend's.
 @test "QEMU exit, measured: vfio closes (resets) the device before /dev/egmN's last close starts the scrub" {
-	[[ -w $TRACE/set_ftrace_filter ]] || skip "no ftrace"
+	[[ -w $TRACE/set_ftrace_filter ]] || skip "[kernel] no ftrace"
 	grep -qx vfio_pci_core_close_device "$TRACE/available_filter_functions" ||
 		grep -q '^vfio_pci_core_close_device ' "$TRACE/available_filter_functions" ||
-		skip "vfio_pci_core_close_device not traceable"
+		skip "[kernel] vfio_pci_core_close_device not traceable"
 	make_ready v1 socket1 0 64M
 	echo > "$TRACE/trace"
 	printf '%s\n' egm_release vfio_pci_core_close_device > "$TRACE/set_ftrace_filter"
