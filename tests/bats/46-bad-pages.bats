@@ -33,6 +33,21 @@ expected_blocks() {
 	done < <(sort "$R0/retired")
 }
 
+# expect_loop DEV OFF SIZE: NVIDIA QEMU's loop on DEV (an instance at OFF,
+# SIZE bytes, in socket0) takes two calls and returns exactly the blocks
+# expected_blocks lists; WANT keeps that list for the test.
+expect_loop() {
+	local n
+	WANT=$(expected_blocks "$2" "$3")
+	n=$(grep -c . <<< "$WANT" || true)
+	run egm-io bad-pages "$1"
+	assert_success
+	assert_output "calls=2
+argsz=$((8 + 16 * n))
+count=$n
+$WANT"
+}
+
 @test "9. BAD_PAGES_LIST: the whole command 0x4564 is matched, not its type and number alone" {
 	make_ready s0 socket0 0 0
 	run egm-io ioctl-raw "$(inst_dev s0)" 0x4564 8
@@ -44,16 +59,10 @@ expected_blocks() {
 
 @test "9. BAD_PAGES_LIST: NVIDIA QEMU's loop gets every retired block of socket0, unmerged" {
 	make_ready s0 socket0 0 0
-	local want n
-	want=$(expected_blocks 0 "$(cat "$R0/size")")
-	n=$(grep -c . <<< "$want")
+	local n
+	expect_loop "$(inst_dev s0)" 0 "$(cat "$R0/size")"
+	n=$(grep -c . <<< "$WANT")
 	((n >= 2)) || fail "socket0 should carry firmware-retired blocks"
-	run egm-io bad-pages "$(inst_dev s0)"
-	assert_success
-	assert_output "calls=2
-argsz=$((8 + 16 * n))
-count=$n
-$want"
 	# adjacent blocks are one range for EGM_IOCTL_RETIRED, not here
 	run egm-io retired "$(inst_dev s0)"
 	assert_line --regexp "^count=[0-9]+$"
@@ -89,16 +98,8 @@ $want"
 
 @test "9. BAD_PAGES_LIST: blocks are clipped to and relative to an instance inside socket0" {
 	make_ready s0 socket0 0x18000 0x40000
-	local want n
-	want=$(expected_blocks 0x18000 0x40000)
-	n=$(grep -c . <<< "$want")
-	((n >= 1)) || fail "the layout has no retired block in [0x18000, 0x58000) of socket0"
-	run egm-io bad-pages "$(inst_dev s0)"
-	assert_success
-	assert_output "calls=2
-argsz=$((8 + 16 * n))
-count=$n
-$want"
+	expect_loop "$(inst_dev s0)" 0x18000 0x40000
+	[[ -n $WANT ]] || fail "the layout has no retired block in [0x18000, 0x58000) of socket0"
 }
 
 @test "9. BAD_PAGES_LIST: an instance without retired blocks → one call, count 0" {

@@ -12,10 +12,6 @@ setup() {
 	EGM_RELOAD_IN_TEARDOWN=1
 }
 
-revoke() {
-	echo 1 > "$EGM_DBG/$1/revoke"
-}
-
 @test "5. the revoke trigger exists per region in debugfs" {
 	assert [ -e "$EGM_DBG/socket0/revoke" ]
 	assert [ -e "$EGM_DBG/socket1/revoke" ]

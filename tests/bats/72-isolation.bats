@@ -15,10 +15,6 @@ setup() {
 	EGM_RELOAD_IN_TEARDOWN=1
 }
 
-revoke() {
-	echo 1 > "$EGM_DBG/$1/revoke"
-}
-
 DEAD="pread=ENODEV pwrite=ENODEV write=ENODEV lseek=ENODEV mmap=ENODEV info=ENODEV retired=ENODEV"
 
 @test "4. a file that outlives revoke and disable is dead: every call → ENODEV; settings and enable → EBUSY until it closes" {

@@ -70,6 +70,12 @@ s0_fw_retired() {
 	done
 }
 
+# revoke REGION: withdraw REGION through its debugfs trigger (only a
+# module reload brings it back).
+revoke() {
+	echo 1 > "$EGM_DBG/$1/revoke"
+}
+
 # region_devices S: the devices list socket S (0 or 1) must show: its
 # describing ACPI devices that are no GPU's companion, and the ACPI
 # companion (firmware_node) of each of its GPUs.
