@@ -10,7 +10,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cdev.h>
-#include <linux/configfs.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -23,30 +22,6 @@
 
 #include "egm.h"
 
-/* The largest page size an extent at @phys of @size bytes can use. */
-unsigned long egm_pagesize_of(phys_addr_t phys, u64 size)
-{
-	static const struct {
-		bool built;
-		unsigned long size;
-	} sizes[] = {
-		{ EGM_HUGE_PUD, PUD_SIZE },
-		{ EGM_HUGE_PMD, PMD_SIZE },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		if (sizes[i].built && IS_ALIGNED(phys, sizes[i].size) &&
-		    size >= sizes[i].size)
-			return sizes[i].size;
-	return PAGE_SIZE;
-}
-
-unsigned long egm_pagesize(const struct egm_instance *inst)
-{
-	return egm_pagesize_of(egm_instance_phys(inst), inst->rsize);
-}
-
 static phys_addr_t egm_file_phys(const struct egm_file *ef)
 {
 	return ef->region->base + ef->offset;
@@ -56,21 +31,6 @@ static phys_addr_t egm_file_phys(const struct egm_file *ef)
 static bool egm_file_dead(const struct egm_file *ef)
 {
 	return egm_region_revoked(ef->region);
-}
-
-u32 egm_info_flags(const struct egm_instance *inst)
-{
-	u32 flags = 0;
-
-	if (inst->scrub_zero)
-		flags |= EGM_INFO_SCRUB_ZERO;
-	if (EGM_HUGE_PMD)
-		flags |= EGM_INFO_HUGE_PMD;
-	if (EGM_HUGE_PUD)
-		flags |= EGM_INFO_HUGE_PUD;
-	if (egm_poison_active(inst->region))
-		flags |= EGM_INFO_MEMORY_FAILURE;
-	return flags;
 }
 
 /* ------------------------------------------------------------------ */
@@ -157,126 +117,66 @@ static const struct vm_operations_struct egm_vm_ops = {
 /* File operations                                                    */
 /* ------------------------------------------------------------------ */
 
-static bool egm_open_may_proceed(struct egm_instance *inst)
-{
-	return READ_ONCE(inst->state) != EGM_STATE_SCRUBBING ||
-	       egm_region_revoked(inst->region);
-}
-
 static int egm_open(struct inode *inode, struct file *file)
 {
 	struct egm_dev *edev = container_of(inode->i_cdev, struct egm_dev,
 					    cdev);
-	struct egm_instance *inst = edev->inst;
 	struct egm_file *ef;
 	int ret;
 
 	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
 	if (!ef)
 		return -ENOMEM;
-	/* Pins the item: rmdir fails with EBUSY while we are open. */
-	if (configfs_depend_item(&egm_subsys, &inst->group.cg_item)) {
-		kfree(ef);
-		return -ENODEV;
-	}
-
-	mutex_lock(&inst->lock);
-	for (;;) {
-		if (inst->edev != edev || egm_region_revoked(inst->region)) {
-			ret = -ENODEV;
-			break;
-		}
-		if (inst->opened) {
-			ret = -EBUSY;
-			break;
-		}
-		if (READ_ONCE(inst->state) != EGM_STATE_SCRUBBING) {
-			ret = 0;
-			break;
-		}
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			break;
-		}
-		mutex_unlock(&inst->lock);
-		ret = wait_event_killable(inst->wq, egm_open_may_proceed(inst));
-		mutex_lock(&inst->lock);
-		if (ret)
-			break;
-	}
-	if (!ret) {
-		inst->opened = true;
-		inst->depended = true;
-		WRITE_ONCE(inst->state, EGM_STATE_OPEN);
-		config_item_get(&inst->group.cg_item);
-		ef->inst = inst;
-		ef->region = inst->region;
-		ef->offset = inst->offset;
-		ef->size = inst->rsize;
-		file->private_data = ef;
-		file->f_mapping = inst->region->inode->i_mapping;
-	}
-	mutex_unlock(&inst->lock);
-
+	ret = egm_instance_open(edev, file->f_flags & O_NONBLOCK, ef);
 	if (ret) {
-		configfs_undepend_item(&inst->group.cg_item);
 		kfree(ef);
+		return ret;
 	}
-	return ret;
+	file->private_data = ef;
+	file->f_mapping = ef->region->inode->i_mapping;
+	return 0;
 }
 
-/*
- * Every VMA holds the file, so this runs once the last descriptor and
- * the last mapping are gone: the tenant has left, scrub for the next.
- */
 static int egm_release(struct inode *inode, struct file *file)
 {
 	struct egm_file *ef = file->private_data;
-	struct egm_instance *inst = ef->inst;
-	bool depended;
 
-	/*
-	 * Not dead means still enabled with the settings of our open:
-	 * disable needs a revoke while we are open, and settings need a
-	 * disable.
-	 */
-	mutex_lock(&inst->lock);
-	inst->opened = false;
-	depended = inst->depended;
-	inst->depended = false;
-	if (inst->enabled && !egm_file_dead(ef)) {
-		if (inst->scrub_zero)
-			egm_scrub_handover(inst);
-		else
-			WRITE_ONCE(inst->state, EGM_STATE_READY);
-	}
-	mutex_unlock(&inst->lock);
-
-	if (depended)
-		configfs_undepend_item(&inst->group.cg_item);
-	config_item_put(&inst->group.cg_item);
+	egm_instance_release(ef);
 	kfree(ef);
 	return 0;
 }
 
 /*
- * Copy one block between EGM and the user's buffer with page faults
- * disabled, so that no user fault (a userfaultfd page nobody serves, a
- * FUSE-backed mapping) runs inside the caller's SRCU section. Return the
- * bytes copied.
+ * Copy up to one block at @pos of the file between EGM and the user's
+ * buffer, in an SRCU section and with page faults disabled, so that no
+ * user fault (a userfaultfd page nobody serves, a FUSE-backed mapping)
+ * runs inside it. Return the bytes copied (short at an absent user
+ * page), or -ENODEV (revoked) or -EIO (retired).
  */
-static size_t egm_copy_block(void *kaddr, size_t n, struct iov_iter *iter,
-			     bool write)
+static ssize_t egm_copy_block(struct egm_file *ef, loff_t pos, size_t n,
+			      struct iov_iter *iter, bool write)
 {
-	size_t copied;
+	struct egm_region *region = ef->region;
+	phys_addr_t phys = egm_file_phys(ef) + pos;
+	void *kaddr = region->vaddr + (phys - region->base);
+	ssize_t ret;
+	int idx;
 
-	pagefault_disable();
-	if (write)
-		copied = copy_from_iter(kaddr, n, iter);
-	else
-		copied = egm_copy_mc_to_iter(kaddr, n, iter);
-	pagefault_enable();
-	return copied;
+	idx = srcu_read_lock(&egm_srcu);
+	if (egm_file_dead(ef)) {
+		ret = -ENODEV;
+	} else if (egm_retired_any(region, phys, n)) {
+		ret = -EIO;
+	} else {
+		pagefault_disable();
+		if (write)
+			ret = copy_from_iter(kaddr, n, iter);
+		else
+			ret = egm_copy_mc_to_iter(kaddr, n, iter);
+		pagefault_enable();
+	}
+	srcu_read_unlock(&egm_srcu, idx);
+	return ret;
 }
 
 /*
@@ -291,11 +191,10 @@ static size_t egm_copy_block(void *kaddr, size_t n, struct iov_iter *iter,
 static ssize_t egm_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {
 	struct egm_file *ef = iocb->ki_filp->private_data;
-	struct egm_region *region = ef->region;
-	size_t len = iov_iter_count(iter), done = 0;
+	size_t len = iov_iter_count(iter), done = 0, chunk, missed;
 	loff_t pos = iocb->ki_pos;
 	bool faulted = false;
-	ssize_t err = 0;
+	ssize_t copied = 0;
 
 	if (egm_file_dead(ef))
 		return -ENODEV;
@@ -308,27 +207,15 @@ static ssize_t egm_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	len = min_t(u64, len, ef->size - pos);
 
 	while (done < len) {
-		phys_addr_t phys = egm_file_phys(ef) + pos;
-		void *kaddr = region->vaddr + (phys - region->base);
-		size_t chunk, copied = 0, missed;
-		int idx;
-
-		chunk = min_t(u64, len - done,
-			      EGM_BLOCK_SIZE - (phys & (EGM_BLOCK_SIZE - 1)));
-		idx = srcu_read_lock(&egm_srcu);
-		if (egm_file_dead(ef))
-			err = -ENODEV;
-		else if (egm_retired_any(region, phys, chunk))
-			err = -EIO;
-		else
-			copied = egm_copy_block(kaddr, chunk, iter, write);
-		srcu_read_unlock(&egm_srcu, idx);
-		if (err)
+		chunk = min_t(u64, len - done, EGM_BLOCK_SIZE -
+			      ((egm_file_phys(ef) + pos) & (EGM_BLOCK_SIZE - 1)));
+		copied = egm_copy_block(ef, pos, chunk, iter, write);
+		if (copied < 0)
 			break;
 		done += copied;
 		pos += copied;
 		if (faulted && !copied) {
-			err = write || !EGM_COPY_MC ? -EFAULT : -EIO;
+			copied = write || !EGM_COPY_MC ? -EFAULT : -EIO;
 			break;
 		}
 		faulted = copied < chunk;
@@ -338,18 +225,18 @@ static ssize_t egm_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 			missed = write ? fault_in_iov_iter_readable(iter, chunk) :
 					 fault_in_iov_iter_writeable(iter, chunk);
 			if (missed == chunk) {
-				err = -EFAULT;
+				copied = -EFAULT;
 				break;
 			}
 		}
 		if (fatal_signal_pending(current)) {
-			err = -EINTR;
+			copied = -EINTR;
 			break;
 		}
 		cond_resched();
 	}
 	iocb->ki_pos = pos;
-	return done ? done : err;
+	return done ? done : min_t(ssize_t, copied, 0);
 }
 
 static ssize_t egm_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -415,7 +302,7 @@ static int egm_mmap(struct file *file, struct vm_area_struct *vma)
 static unsigned long egm_map_align(const struct egm_file *ef,
 				   unsigned long len)
 {
-	unsigned long align = egm_pagesize_of(egm_file_phys(ef), ef->size);
+	unsigned long align = egm_extent_pagesize(egm_file_phys(ef), ef->size);
 
 	if (align == PUD_SIZE && len < PUD_SIZE && EGM_HUGE_PMD)
 		align = PMD_SIZE;
@@ -457,10 +344,11 @@ static long egm_ioctl_info(struct egm_file *ef, void __user *uarg)
 	struct egm_region *region = ef->region;
 	struct egm_info info = {
 		.argsz = sizeof(info),
-		.flags = egm_info_flags(ef->inst),
+		.flags = egm_region_caps(region) |
+			 (ef->inst->scrub_zero ? EGM_INFO_SCRUB_ZERO : 0),
 		.size = ef->size,
 		.offset = ef->offset,
-		.pagesize = egm_pagesize_of(egm_file_phys(ef), ef->size),
+		.pagesize = egm_extent_pagesize(egm_file_phys(ef), ef->size),
 		.numa_node = region->nid,
 		.pxm = region->pxm,
 		.cpu_node = region->cpu_node,
@@ -490,21 +378,20 @@ static long egm_ioctl_info(struct egm_file *ef, void __user *uarg)
 static int egm_ioctl_list(struct egm_file *ef, struct egm_retired __user *uarg,
 			  bool blocks, u32 *cap, u32 *count)
 {
-	int (*walk)(struct egm_region *region, phys_addr_t start, u64 len,
-		    struct egm_range __user *uranges, u32 cap, u32 *count);
+	phys_addr_t start = egm_file_phys(ef);
 	u32 argsz;
 	int ret;
 
-	walk = blocks ? egm_retired_blocks : egm_retired_ranges;
 	if (get_user(argsz, &uarg->argsz))
 		return -EFAULT;
 	if (argsz < sizeof(*uarg))
 		return -EINVAL;
 	*cap = (argsz - sizeof(*uarg)) / sizeof(struct egm_range);
-	ret = walk(ef->region, egm_file_phys(ef), ef->size, NULL, 0, count);
+	ret = egm_retired_ranges(ef->region, start, ef->size, NULL, 0, count,
+				 !blocks);
 	if (!ret && *count <= *cap)
-		ret = walk(ef->region, egm_file_phys(ef), ef->size,
-			   uarg->ranges, *cap, count);
+		ret = egm_retired_ranges(ef->region, start, ef->size,
+					 uarg->ranges, *cap, count, !blocks);
 	return ret;
 }
 
@@ -574,7 +461,7 @@ static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-static const struct file_operations egm_fops = {
+const struct file_operations egm_fops = {
 	.owner = THIS_MODULE,
 	.open = egm_open,
 	.release = egm_release,
@@ -588,269 +475,3 @@ static const struct file_operations egm_fops = {
 	.unlocked_ioctl = egm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
-
-/* ------------------------------------------------------------------ */
-/* /sys/class/egm/egmN                                                */
-/* ------------------------------------------------------------------ */
-
-/*
- * These run without the instance lock (disable holds it while
- * device_del() waits for them) and read only what is fixed while the
- * device exists, or single words.
- */
-static struct egm_instance *dev_to_inst(struct device *dev)
-{
-	return container_of(dev, struct egm_dev, dev)->inst;
-}
-
-static ssize_t instance_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%s\n",
-			  config_item_name(&dev_to_inst(dev)->group.cg_item));
-}
-static DEVICE_ATTR_RO(instance);
-
-static ssize_t region_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
-{
-	return sysfs_emit(buf, "%s\n", dev_to_inst(dev)->region->name);
-}
-static DEVICE_ATTR_RO(region);
-
-static ssize_t pxm_show(struct device *dev, struct device_attribute *attr,
-			char *buf)
-{
-	return sysfs_emit(buf, "%u\n", dev_to_inst(dev)->region->pxm);
-}
-static DEVICE_ATTR_RO(pxm);
-
-static ssize_t numa_node_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", dev_to_inst(dev)->region->nid);
-}
-static DEVICE_ATTR_RO(numa_node);
-
-static ssize_t cpu_node_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", dev_to_inst(dev)->region->cpu_node);
-}
-static DEVICE_ATTR_RO(cpu_node);
-
-/* The names NVIDIA's downstream driver uses, for its tools. */
-static ssize_t gpu_devices_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	struct egm_region *region = dev_to_inst(dev)->region;
-
-	return egm_dev_names_show(region->gpus, region->nr_gpus, buf);
-}
-static DEVICE_ATTR_RO(gpu_devices);
-
-static ssize_t egm_size_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%#llx\n", dev_to_inst(dev)->rsize);
-}
-static DEVICE_ATTR_RO(egm_size);
-
-static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", dev_to_inst(dev)->offset);
-}
-static DEVICE_ATTR_RO(offset);
-
-static ssize_t size_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", dev_to_inst(dev)->rsize);
-}
-static DEVICE_ATTR_RO(size);
-
-static ssize_t base_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  (u64)egm_instance_phys(dev_to_inst(dev)));
-}
-static DEVICE_ATTR_ADMIN_RO(base);
-
-static ssize_t state_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%s\n", egm_state_name(dev_to_inst(dev)));
-}
-static DEVICE_ATTR_RO(state);
-
-static ssize_t scrub_progress_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", egm_scrub_progress(dev_to_inst(dev)));
-}
-static DEVICE_ATTR_RO(scrub_progress);
-
-static ssize_t retired_pages_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
-{
-	struct egm_instance *inst = dev_to_inst(dev);
-
-	return sysfs_emit(buf, "%llu\n",
-			  egm_retired_pages(inst->region,
-					    egm_instance_phys(inst),
-					    inst->rsize));
-}
-static DEVICE_ATTR_RO(retired_pages);
-
-static ssize_t pagesize_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lu\n", egm_pagesize(dev_to_inst(dev)));
-}
-static DEVICE_ATTR_RO(pagesize);
-
-static struct attribute *egm_dev_attrs[] = {
-	&dev_attr_instance.attr,
-	&dev_attr_region.attr,
-	&dev_attr_pxm.attr,
-	&dev_attr_numa_node.attr,
-	&dev_attr_cpu_node.attr,
-	&dev_attr_offset.attr,
-	&dev_attr_size.attr,
-	&dev_attr_base.attr,
-	&dev_attr_state.attr,
-	&dev_attr_scrub_progress.attr,
-	&dev_attr_retired_pages.attr,
-	&dev_attr_pagesize.attr,
-	&dev_attr_gpu_devices.attr,
-	&dev_attr_egm_size.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(egm_dev);
-
-static char *egm_devnode(egm_cdev_t *dev, umode_t *mode, kuid_t *uid,
-			 kgid_t *gid)
-{
-	const struct egm_dev *edev = container_of(dev, struct egm_dev, dev);
-
-	if (mode)
-		*mode = edev->mode;
-	if (uid)
-		*uid = edev->uid;
-	if (gid)
-		*gid = edev->gid;
-	return NULL;
-}
-
-static int egm_uevent(egm_cdev_t *dev, struct kobj_uevent_env *env)
-{
-	const struct egm_dev *edev = container_of(dev, struct egm_dev, dev);
-	struct egm_instance *inst = edev->inst;
-	int ret;
-
-	ret = add_uevent_var(env, "EGM_INSTANCE=%s",
-			     config_item_name(&inst->group.cg_item));
-	if (ret)
-		return ret;
-	return add_uevent_var(env, "EGM_PXM=%u", inst->region->pxm);
-}
-
-static void egm_dev_release(struct device *dev)
-{
-	struct egm_dev *edev = container_of(dev, struct egm_dev, dev);
-
-	config_item_put(&edev->inst->group.cg_item);
-	kfree(edev);
-}
-
-static const struct device_type egm_dev_type = {
-	.name = "egm",
-	.groups = egm_dev_groups,
-	.devnode = egm_devnode,
-	.uevent = egm_uevent,
-	.release = egm_dev_release,
-};
-
-/* Link @n devices into the class device, each under its own name. */
-static void egm_dev_link_all(struct egm_dev *edev, struct device *const *devs,
-			     unsigned int n, bool add)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		const char *name = dev_name(devs[i]);
-
-		if (!add)
-			sysfs_remove_link(&edev->dev.kobj, name);
-		else if (sysfs_create_link(&edev->dev.kobj, &devs[i]->kobj,
-					   name))
-			dev_warn(&edev->dev, "cannot link %s\n", name);
-	}
-}
-
-/* The describing firmware devices and the GPUs (by PCI address). */
-static void egm_dev_links(struct egm_dev *edev, bool add)
-{
-	struct egm_region *region = edev->inst->region;
-
-	egm_dev_link_all(edev, region->fw_devs, region->nr_fw_devs, add);
-	egm_dev_link_all(edev, region->gpus, region->nr_gpus, add);
-}
-
-/* Create /dev/egmN and its sysfs directory; instance lock held. */
-int egm_dev_publish(struct egm_instance *inst)
-{
-	struct egm_dev *edev;
-	int ret;
-
-	lockdep_assert_held(&inst->lock);
-	edev = kzalloc(sizeof(*edev), GFP_KERNEL);
-	if (!edev)
-		return -ENOMEM;
-	config_item_get(&inst->group.cg_item);
-	edev->inst = inst;
-	edev->uid = make_kuid(&init_user_ns, inst->uid);
-	edev->gid = make_kgid(&init_user_ns, inst->gid);
-	edev->mode = inst->mode;
-
-	device_initialize(&edev->dev);
-	edev->dev.devt = MKDEV(MAJOR(egm_devt), inst->minor);
-	edev->dev.class = &egm_class;
-	edev->dev.type = &egm_dev_type;
-	set_dev_node(&edev->dev, inst->region->nid);
-	ret = dev_set_name(&edev->dev, "egm%d", inst->minor);
-	if (ret)
-		goto err_put;
-
-	cdev_init(&edev->cdev, &egm_fops);
-	edev->cdev.owner = THIS_MODULE;
-	inst->edev = edev;
-	ret = cdev_device_add(&edev->cdev, &edev->dev);
-	if (ret) {
-		inst->edev = NULL;
-		goto err_put;
-	}
-	egm_dev_links(edev, true);
-	return 0;
-
-err_put:
-	put_device(&edev->dev);
-	return ret;
-}
-
-/*
- * Withdraw /dev/egmN. A file still open after a revoke keeps the cdev,
- * and through it the device and the instance, until its last close.
- */
-void egm_dev_unpublish(struct egm_instance *inst)
-{
-	struct egm_dev *edev = inst->edev;
-
-	lockdep_assert_held(&inst->lock);
-	egm_dev_links(edev, false);
-	cdev_device_del(&edev->cdev, &edev->dev);
-	inst->edev = NULL;
-	put_device(&edev->dev);
-}

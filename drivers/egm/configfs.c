@@ -4,131 +4,54 @@
  *
  * /sys/kernel/config/egm/
  *	features
- *	regions/socket<PXM>/	base size pxm numa_node source free
- *				retired_pages retired devices retire
+ *	regions/socket<PXM>/	base size pxm numa_node cpu_node source
+ *				free retired_pages retired devices gpus
+ *				retire
  *	instances/<name>/	region offset size scrub uid gid mode enable
  *				minor dev state
  *
- * Every store strips one trailing newline and refuses any other
- * whitespace or NUL with EINVAL; it parses before it locks, then refuses
- * changes to an enabled instance with EBUSY.
+ * Glue: the attributes parse (parse.c, the grammar of
+ * Documentation/ABI/testing/configfs-egm) before they lock, and leave
+ * every change of an instance's state to instance.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cleanup.h>
 #include <linux/configfs.h>
-#include <linux/ctype.h>
 #include <linux/kdev_t.h>
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/string.h>
 
 #include "egm.h"
 
-/* uid and gid: (u32)-1 is the invalid id. */
-#define EGM_ID_MAX	(U32_MAX - 1ULL)
-
-/* The longest value any store accepts, excluding the newline. */
-#define EGM_WORD_MAX	24
-
-/*
- * Validate @page against the common grammar and return the length of
- * the value without its trailing newline, or -EINVAL.
- */
-static ssize_t egm_input_len(const char *page, size_t count)
-{
-	size_t i, len = count;
-
-	if (len && page[len - 1] == '\n')
-		len--;
-	/* ASCII whitespace only: the kernel's isspace() also takes 0xa0 */
-	for (i = 0; i < len; i++)
-		if (!page[i] || (isascii(page[i]) && isspace(page[i])))
-			return -EINVAL;
-	return len;
-}
-
-/* Copy a short keyword out of @page, NUL terminated. */
-static int egm_input_word(const char *page, size_t count, char *word)
-{
-	ssize_t len = egm_input_len(page, count);
-
-	if (len < 0 || len >= EGM_WORD_MAX)
-		return -EINVAL;
-	memcpy(word, page, len);
-	word[len] = '\0';
-	return 0;
-}
-
-static const char *const egm_state_names[] = {
-	[EGM_STATE_DISABLED] = "disabled",
-	[EGM_STATE_SCRUBBING] = "scrubbing",
-	[EGM_STATE_READY] = "ready",
-	[EGM_STATE_OPEN] = "open",
-};
-
-const char *egm_state_name(const struct egm_instance *inst)
-{
-	int state = READ_ONCE(inst->state);
-
-	if (state != EGM_STATE_DISABLED && egm_region_revoked(inst->region))
-		return "revoked";
-	return egm_state_names[state];
-}
-
 /* ------------------------------------------------------------------ */
-/* Instances                                                          */
+/* Instances: glue over instance.c                                    */
 /* ------------------------------------------------------------------ */
-
-/*
- * Take the instance lock for a change of settings; refuse (and leave
- * it unlocked) while the instance is enabled, or while a file or mapping
- * of an earlier enable lives (disabled after a revoke): it must never
- * see the settings change under it.
- */
-static int egm_instance_lock_disabled(struct egm_instance *inst)
-{
-	mutex_lock(&inst->lock);
-	if (inst->enabled || inst->opened) {
-		mutex_unlock(&inst->lock);
-		return -EBUSY;
-	}
-	return 0;
-}
 
 static ssize_t egm_instance_region_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t ret;
 
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%s\n", inst->region ? inst->region->name : "");
-	mutex_unlock(&inst->lock);
-	return ret;
+	guard(mutex)(&inst->lock);
+	return sysfs_emit(page, "%s\n", inst->region ? inst->region->name : "");
 }
 
 static ssize_t egm_instance_region_store(struct config_item *item,
 					 const char *page, size_t count)
 {
 	struct egm_instance *inst = to_egm_instance(item);
+	ssize_t len = egm_input_len(page, count);
 	struct egm_region *region = NULL;
-	char name[EGM_WORD_MAX];
 	int ret;
 
-	ret = egm_input_word(page, count, name);
-	if (ret) {
-		/* Well formed but too long to be a region name. */
-		if (egm_input_len(page, count) >= EGM_WORD_MAX)
-			return -ENODEV;
-		return ret;
-	}
-	if (name[0]) {
-		region = egm_region_find(name);
+	if (len < 0)
+		return len;
+	if (len) {
+		region = egm_region_find(page, len);
 		if (!region)
 			return -ENODEV;
 	}
-
-	ret = egm_instance_lock_disabled(inst);
+	ret = egm_instance_lock_settings(inst);
 	if (ret)
 		return ret;
 	inst->region = region;
@@ -137,101 +60,94 @@ static ssize_t egm_instance_region_store(struct config_item *item,
 }
 CONFIGFS_ATTR(egm_instance_, region);
 
-/* Shared by the numeric settings: parse, check, assign if disabled. */
-static ssize_t egm_instance_store_u64(struct egm_instance *inst, u64 *field,
-				      const char *page, size_t count,
-				      bool suffix, u64 max, u64 align)
+/* Offsets and sizes: numbers with a suffix, page aligned. */
+static int egm_parse_pages(const char *page, size_t count, u64 *val)
 {
-	u64 val;
-	int ret;
-
-	if (egm_input_len(page, count) < 0 ||
-	    egm_parse_u64(page, count, suffix, &val) || val > max ||
-	    !IS_ALIGNED(val, align))
+	if (egm_parse_u64(page, count, true, val) || !PAGE_ALIGNED(*val))
 		return -EINVAL;
+	return 0;
+}
 
-	ret = egm_instance_lock_disabled(inst);
+/* The u64 setting at offset @off of @inst. */
+static u64 *egm_setting(struct egm_instance *inst, size_t off)
+{
+	return (u64 *)((char *)inst + off);
+}
+
+/* Parse, lock a disabled instance, assign. */
+static ssize_t egm_setting_store(struct config_item *item, const char *page,
+				 size_t count, size_t off,
+				 int (*parse)(const char *page, size_t count,
+					      u64 *val))
+{
+	struct egm_instance *inst = to_egm_instance(item);
+	u64 val;
+	int ret = parse(page, count, &val);
+
 	if (ret)
 		return ret;
-	*field = val;
+	ret = egm_instance_lock_settings(inst);
+	if (ret)
+		return ret;
+	*egm_setting(inst, off) = val;
 	mutex_unlock(&inst->lock);
 	return count;
 }
 
-static ssize_t egm_instance_show_u64(struct egm_instance *inst, u64 *field,
-				     char *page)
-{
-	ssize_t ret;
-
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%llu\n", *field);
-	mutex_unlock(&inst->lock);
-	return ret;
+/*
+ * The show and store of a u64 setting of a disabled instance: @_field
+ * shown with @_fmt, stored after @_parse accepts the input.
+ */
+#define EGM_INSTANCE_SETTING(_field, _fmt, _parse)			\
+static const size_t egm_instance_##_field##_off =			\
+	offsetof(struct egm_instance, _field);				\
+static ssize_t egm_instance_##_field##_show(struct config_item *item,	\
+					    char *page)			\
+{									\
+	struct egm_instance *inst = to_egm_instance(item);		\
+									\
+	guard(mutex)(&inst->lock);					\
+	return sysfs_emit(page, _fmt "\n",				\
+			  *egm_setting(inst, egm_instance_##_field##_off)); \
+}									\
+static ssize_t egm_instance_##_field##_store(struct config_item *item,	\
+					     const char *page,		\
+					     size_t count)		\
+{									\
+	return egm_setting_store(item, page, count,			\
+				 egm_instance_##_field##_off, _parse);	\
 }
 
-static ssize_t egm_instance_offset_show(struct config_item *item, char *page)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_show_u64(inst, &inst->offset, page);
-}
-
-static ssize_t egm_instance_offset_store(struct config_item *item,
-					 const char *page, size_t count)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_store_u64(inst, &inst->offset, page, count, true,
-				      U64_MAX, PAGE_SIZE);
-}
+EGM_INSTANCE_SETTING(offset, "%llu", egm_parse_pages)
+EGM_INSTANCE_SETTING(size, "%llu", egm_parse_pages)
+EGM_INSTANCE_SETTING(uid, "%llu", egm_parse_id)
+EGM_INSTANCE_SETTING(gid, "%llu", egm_parse_id)
+EGM_INSTANCE_SETTING(mode, "%04llo", egm_parse_mode)
 CONFIGFS_ATTR(egm_instance_, offset);
-
-static ssize_t egm_instance_size_show(struct config_item *item, char *page)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_show_u64(inst, &inst->size, page);
-}
-
-static ssize_t egm_instance_size_store(struct config_item *item,
-				       const char *page, size_t count)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_store_u64(inst, &inst->size, page, count, true,
-				      U64_MAX, PAGE_SIZE);
-}
 CONFIGFS_ATTR(egm_instance_, size);
+CONFIGFS_ATTR(egm_instance_, uid);
+CONFIGFS_ATTR(egm_instance_, gid);
+CONFIGFS_ATTR(egm_instance_, mode);
 
 static ssize_t egm_instance_scrub_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t ret;
 
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%s\n", inst->scrub_zero ? "zero" : "none");
-	mutex_unlock(&inst->lock);
-	return ret;
+	guard(mutex)(&inst->lock);
+	return sysfs_emit(page, "%s\n", egm_scrub_names[inst->scrub_zero]);
 }
 
 static ssize_t egm_instance_scrub_store(struct config_item *item,
 					const char *page, size_t count)
 {
 	struct egm_instance *inst = to_egm_instance(item);
-	char word[EGM_WORD_MAX];
-	bool zero;
+	int zero = egm_parse_word(page, count, egm_scrub_names,
+				  ARRAY_SIZE(egm_scrub_names));
 	int ret;
 
-	if (egm_input_word(page, count, word))
-		return -EINVAL;
-	if (!strcmp(word, "zero"))
-		zero = true;
-	else if (!strcmp(word, "none"))
-		zero = false;
-	else
-		return -EINVAL;
-
-	ret = egm_instance_lock_disabled(inst);
+	if (zero < 0)
+		return zero;
+	ret = egm_instance_lock_settings(inst);
 	if (ret)
 		return ret;
 	inst->scrub_zero = zero;
@@ -239,183 +155,6 @@ static ssize_t egm_instance_scrub_store(struct config_item *item,
 	return count;
 }
 CONFIGFS_ATTR(egm_instance_, scrub);
-
-static ssize_t egm_instance_uid_show(struct config_item *item, char *page)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_show_u64(inst, &inst->uid, page);
-}
-
-static ssize_t egm_instance_uid_store(struct config_item *item,
-				      const char *page, size_t count)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_store_u64(inst, &inst->uid, page, count, false,
-				      EGM_ID_MAX, 1);
-}
-CONFIGFS_ATTR(egm_instance_, uid);
-
-static ssize_t egm_instance_gid_show(struct config_item *item, char *page)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_show_u64(inst, &inst->gid, page);
-}
-
-static ssize_t egm_instance_gid_store(struct config_item *item,
-				      const char *page, size_t count)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-
-	return egm_instance_store_u64(inst, &inst->gid, page, count, false,
-				      EGM_ID_MAX, 1);
-}
-CONFIGFS_ATTR(egm_instance_, gid);
-
-static ssize_t egm_instance_mode_show(struct config_item *item, char *page)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t ret;
-
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%04o\n", inst->mode);
-	mutex_unlock(&inst->lock);
-	return ret;
-}
-
-static ssize_t egm_instance_mode_store(struct config_item *item,
-				       const char *page, size_t count)
-{
-	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t i, len = egm_input_len(page, count);
-	umode_t mode = 0;
-	int ret;
-
-	if (len < 1 || len > 4)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (page[i] < '0' || page[i] > '7')
-			return -EINVAL;
-		mode = mode * 8 + (page[i] - '0');
-	}
-	/* 0 would become 0600: devtmpfs treats a zero mode as "default". */
-	if (!mode || mode > 0777)
-		return -EINVAL;
-
-	ret = egm_instance_lock_disabled(inst);
-	if (ret)
-		return ret;
-	inst->mode = mode;
-	mutex_unlock(&inst->lock);
-	return count;
-}
-CONFIGFS_ATTR(egm_instance_, mode);
-
-static int egm_instance_enable(struct egm_instance *inst)
-{
-	struct egm_region *region = inst->region;
-	u64 rsize = inst->size, end;
-	int ret;
-
-	lockdep_assert_held(&inst->lock);
-	/*
-	 * A file of an earlier enable (disabled after a revoke), or our own
-	 * hand-over scrub still running detached: not before they are gone.
-	 */
-	if (inst->opened || READ_ONCE(inst->scrub.detached))
-		return -EBUSY;
-	if (!region)
-		return -EINVAL;
-	if (egm_region_revoked(region))
-		return -ENODEV;
-	if (inst->offset >= region->size)
-		return -EINVAL;
-	if (!rsize)
-		rsize = region->size - inst->offset;
-	if (check_add_overflow(inst->offset, rsize, &end) || end > region->size)
-		return -EINVAL;
-
-	inst->rsize = rsize;
-	ret = egm_region_claim(region, inst);
-	if (ret)
-		return ret;
-
-	ret = egm_minor_alloc();
-	if (ret < 0)
-		goto err_unclaim;
-	inst->minor = ret;
-
-	/* Scrub before the node appears; open() waits for it. */
-	inst->enabled = true;
-	if (inst->scrub_zero)
-		egm_scrub_start(inst);
-	else
-		WRITE_ONCE(inst->state, EGM_STATE_READY);
-	ret = egm_dev_publish(inst);
-	if (ret)
-		goto err_minor;
-	return 0;
-
-err_minor:
-	egm_scrub_cancel(inst);
-	WRITE_ONCE(inst->state, EGM_STATE_DISABLED);
-	inst->enabled = false;
-	egm_minor_free(inst->minor);
-	inst->minor = -1;
-err_unclaim:
-	egm_region_unclaim(region, inst);
-	inst->rsize = 0;
-	return ret;
-}
-
-/*
- * A hand-over scrub is never cancelled here: it is detached and runs on
- * over its extent, which stays claimed until it ends. Any other scrub
- * (the one after enable) stops.
- */
-static int egm_instance_disable(struct egm_instance *inst)
-{
-	lockdep_assert_held(&inst->lock);
-	if (inst->opened && !egm_region_revoked(inst->region))
-		return -EBUSY;
-
-	if (!egm_scrub_detach(inst))
-		egm_scrub_cancel(inst);
-	egm_dev_unpublish(inst);
-	WRITE_ONCE(inst->state, EGM_STATE_DISABLED);
-	inst->enabled = false;
-	wake_up_all(&inst->wq);
-	egm_minor_free(inst->minor);
-	inst->minor = -1;
-	egm_region_unclaim(inst->region, inst);
-	return 0;
-}
-
-static const char *const egm_bool_words[][2] = {
-	{ "0", "1" }, { "n", "y" }, { "no", "yes" }, { "off", "on" },
-	{ "false", "true" },
-};
-
-static int egm_parse_bool(const char *page, size_t count, bool *val)
-{
-	char word[EGM_WORD_MAX];
-	unsigned int i, j;
-
-	if (egm_input_word(page, count, word))
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(egm_bool_words); i++) {
-		for (j = 0; j < 2; j++) {
-			if (!strcasecmp(word, egm_bool_words[i][j])) {
-				*val = j;
-				return 0;
-			}
-		}
-	}
-	return -EINVAL;
-}
-
 static ssize_t egm_instance_enable_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
@@ -428,19 +167,16 @@ static ssize_t egm_instance_enable_store(struct config_item *item,
 {
 	struct egm_instance *inst = to_egm_instance(item);
 	bool enable;
-	int ret = 0;
+	int ret;
 
 	if (egm_parse_bool(page, count, &enable))
 		return -EINVAL;
-
-	mutex_lock(&inst->lock);
-	if (enable != inst->enabled) {
+	scoped_guard(mutex, &inst->lock) {
 		if (enable)
 			ret = egm_instance_enable(inst);
 		else
 			ret = egm_instance_disable(inst);
 	}
-	mutex_unlock(&inst->lock);
 	return ret ? ret : count;
 }
 CONFIGFS_ATTR(egm_instance_, enable);
@@ -448,40 +184,33 @@ CONFIGFS_ATTR(egm_instance_, enable);
 static ssize_t egm_instance_minor_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t ret;
 
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%d\n", inst->enabled ? inst->minor : -1);
-	mutex_unlock(&inst->lock);
-	return ret;
+	guard(mutex)(&inst->lock);
+	return sysfs_emit(page, "%d\n", inst->enabled ? inst->minor : -1);
 }
 CONFIGFS_ATTR_RO(egm_instance_, minor);
 
 static ssize_t egm_instance_dev_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t ret;
+	dev_t devt;
 
-	mutex_lock(&inst->lock);
-	if (inst->enabled)
-		ret = sysfs_emit(page, "%u:%u\n", MAJOR(egm_devt), inst->minor);
-	else
-		ret = sysfs_emit(page, "\n");
-	mutex_unlock(&inst->lock);
-	return ret;
+	guard(mutex)(&inst->lock);
+	if (!inst->enabled)
+		return sysfs_emit(page, "\n");
+	devt = egm_dev_devt(inst);
+	return sysfs_emit(page, "%u:%u\n", MAJOR(devt), MINOR(devt));
 }
 CONFIGFS_ATTR_RO(egm_instance_, dev);
 
-/* Locked: egm_state_name() follows ->region, which disable may unset. */
+/* Locked: the shown state follows ->region, which a setting may change. */
 static ssize_t egm_instance_state_show(struct config_item *item, char *page)
 {
 	struct egm_instance *inst = to_egm_instance(item);
-	ssize_t ret;
 
-	mutex_lock(&inst->lock);
-	ret = sysfs_emit(page, "%s\n", egm_state_name(inst));
-	mutex_unlock(&inst->lock);
-	return ret;
+	guard(mutex)(&inst->lock);
+	return sysfs_emit(page, "%s\n",
+			  egm_state_names[egm_instance_state(inst)]);
 }
 CONFIGFS_ATTR_RO(egm_instance_, state);
 
@@ -500,16 +229,13 @@ static struct configfs_attribute *egm_instance_attrs[] = {
 	NULL,
 };
 
-static void egm_instance_release(struct config_item *item)
+static void egm_instance_item_release(struct config_item *item)
 {
-	struct egm_instance *inst = to_egm_instance(item);
-
-	mutex_destroy(&inst->lock);
-	kfree(inst);
+	egm_instance_free(to_egm_instance(item));
 }
 
 static struct configfs_item_operations egm_instance_item_ops = {
-	.release = egm_instance_release,
+	.release = egm_instance_item_release,
 };
 
 /* ct_owner pins the module while any instance exists. */
@@ -519,20 +245,6 @@ static const struct config_item_type egm_instance_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-static bool egm_instance_name_valid(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (!len || len > EGM_NAME_MAX || name[0] == '.' || name[0] == '-')
-		return false;
-	/* isalnum() also takes Latin-1 letters (0xc0-0xff): ASCII only. */
-	for (i = 0; i < len; i++)
-		if (!isascii(name[i]) ||
-		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
-			return false;
-	return true;
-}
-
 static struct config_group *egm_instance_make(struct config_group *group,
 					      const char *name)
 {
@@ -540,36 +252,17 @@ static struct config_group *egm_instance_make(struct config_group *group,
 
 	if (!egm_instance_name_valid(name))
 		return ERR_PTR(-EINVAL);
-
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = egm_instance_alloc();
 	if (!inst)
 		return ERR_PTR(-ENOMEM);
-	mutex_init(&inst->lock);
-	init_waitqueue_head(&inst->wq);
-	INIT_LIST_HEAD(&inst->extent);
-	inst->scrub_zero = true;
-	inst->mode = 0600;
-	inst->minor = -1;
-	inst->state = EGM_STATE_DISABLED;
-	egm_scrub_init(inst);
 	config_group_init_type_name(&inst->group, name, &egm_instance_type);
 	return &inst->group;
 }
 
-/*
- * rmdir: configfs has already refused it (EBUSY) if an open file holds
- * a dependency. An enabled, unused instance is disabled first; this
- * cannot fail then, except after a revoke, where it cannot fail either.
- */
 static void egm_instance_drop(struct config_group *group,
 			      struct config_item *item)
 {
-	struct egm_instance *inst = to_egm_instance(item);
-
-	mutex_lock(&inst->lock);
-	if (inst->enabled && egm_instance_disable(inst))
-		pr_err("%s: removed while in use\n", config_item_name(item));
-	mutex_unlock(&inst->lock);
+	egm_instance_remove(to_egm_instance(item));
 	config_item_put(item);
 }
 
@@ -606,59 +299,32 @@ static struct configfs_attribute _pfx##attr_##_name = {		\
 	.show		= _pfx##_name##_show,				\
 }
 
-static ssize_t egm_region_base_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%llu\n", (u64)to_egm_region(item)->base);
+/* A read-only attribute of the region @region, @_val shown in @_fmt. */
+#define EGM_REGION_SHOW(_name, _fmt, _val)				\
+static ssize_t egm_region_##_name##_show(struct config_item *item,	\
+					 char *page)			\
+{									\
+	struct egm_region *region = to_egm_region(item);		\
+									\
+	return sysfs_emit(page, _fmt "\n", _val);			\
 }
+
+EGM_REGION_SHOW(base, "%llu", (u64)region->base)
+EGM_REGION_SHOW(size, "%llu", region->size)
+EGM_REGION_SHOW(pxm, "%u", region->pxm)
+EGM_REGION_SHOW(numa_node, "%d", region->nid)
+EGM_REGION_SHOW(cpu_node, "%d", region->cpu_node)
+EGM_REGION_SHOW(source, "%s", egm_source_names[region->source])
+EGM_REGION_SHOW(free, "%llu", egm_region_avail(region))
+EGM_REGION_SHOW(retired_pages, "%llu",
+		egm_retired_pages(region, region->base, region->size))
 EGM_CONFIGFS_ATTR_ADMIN_RO(egm_region_, base);
-
-static ssize_t egm_region_size_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%llu\n", to_egm_region(item)->size);
-}
 CONFIGFS_ATTR_RO(egm_region_, size);
-
-static ssize_t egm_region_pxm_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%u\n", to_egm_region(item)->pxm);
-}
 CONFIGFS_ATTR_RO(egm_region_, pxm);
-
-static ssize_t egm_region_numa_node_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%d\n", to_egm_region(item)->nid);
-}
 CONFIGFS_ATTR_RO(egm_region_, numa_node);
-
-static ssize_t egm_region_cpu_node_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%d\n", to_egm_region(item)->cpu_node);
-}
 CONFIGFS_ATTR_RO(egm_region_, cpu_node);
-
-static ssize_t egm_region_source_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%s\n",
-			  to_egm_region(item)->source == EGM_SRC_ACPI ?
-			  "acpi" : "param");
-}
 CONFIGFS_ATTR_RO(egm_region_, source);
-
-static ssize_t egm_region_free_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%llu\n", egm_region_free(to_egm_region(item)));
-}
 CONFIGFS_ATTR_RO(egm_region_, free);
-
-static ssize_t egm_region_retired_pages_show(struct config_item *item,
-					     char *page)
-{
-	struct egm_region *region = to_egm_region(item);
-
-	return sysfs_emit(page, "%llu\n",
-			  egm_retired_pages(region, region->base,
-					    region->size));
-}
 CONFIGFS_ATTR_RO(egm_region_, retired_pages);
 
 /* A binary attribute: the list can be longer than a page. */
@@ -704,8 +370,7 @@ static ssize_t egm_region_retire_store(struct config_item *item,
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (egm_input_len(page, count) < 0 ||
-	    egm_parse_u64(page, count, true, &phys) ||
+	if (egm_parse_u64(page, count, true, &phys) ||
 	    phys < region->base || phys - region->base >= region->size)
 		return -EINVAL;
 	ret = egm_retire(region, phys, EGM_RETIRE_RUNTIME);
@@ -749,23 +414,29 @@ static struct config_group egm_regions_group;
 /* Root                                                               */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The features every region offers, by name, sorted: the capability
+ * bits of egm_caps() (which EGM_IOCTL_INFO reports per region), and what
+ * egm always does (mask 0).
+ */
 static ssize_t egm_root_features_show(struct config_item *item, char *page)
 {
-	const struct {
+	static const struct {
 		const char *name;
-		bool present;
-	} features[] = {	/* sorted */
-		{ "huge-pmd", EGM_HUGE_PMD },
-		{ "huge-pud", EGM_HUGE_PUD },
-		{ "memory-failure", egm_poison_everywhere() },
-		{ "retire", true },
-		{ "scrub", true },
+		u32 cap;
+	} features[] = {
+		{ "huge-pmd", EGM_INFO_HUGE_PMD },
+		{ "huge-pud", EGM_INFO_HUGE_PUD },
+		{ "memory-failure", EGM_INFO_MEMORY_FAILURE },
+		{ "retire", 0 },
+		{ "scrub", 0 },
 	};
+	u32 caps = egm_caps();
 	unsigned int i;
 	ssize_t len = 0;
 
 	for (i = 0; i < ARRAY_SIZE(features); i++)
-		if (features[i].present)
+		if ((caps & features[i].cap) == features[i].cap)
 			len += sysfs_emit_at(page, len, "%s\n",
 					     features[i].name);
 	return len;
@@ -782,7 +453,7 @@ static const struct config_item_type egm_root_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-struct configfs_subsystem egm_subsys = {
+static struct configfs_subsystem egm_subsys = {
 	.su_group = {
 		.cg_item = {
 			.ci_namebuf = "egm",

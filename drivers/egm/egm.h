@@ -43,9 +43,9 @@
  *    ->edev and ->opened. configfs serialises writers of one attribute
  *    only, so every store and multi-field show takes it.
  * 2. egm_region.lock (mutex): the region's list of enabled extents, its
- *    list of detached hand-over scrubs, revoked flag transitions, and a
- *    scrub's @running/@detached flags (the last scrub worker takes it
- *    alone, with no instance lock).
+ *    list of detached hand-over scrubs, revoked flag transitions, and an
+ *    instance's @scrubbing/@detached flags (the last scrub worker takes
+ *    it alone, with no instance lock).
  * 3. the region's retired xarray lock (spinlock, via xa_lock()).
  *    Readers of the retired set (the configfs list, retired_pages, the
  *    RETIRED ranges) walk it under RCU (xa_for_each()) without that lock:
@@ -70,6 +70,29 @@
  * lock to finish. Starting a scrub takes cpus_read_lock() under the
  * instance lock to queue one worker on each online CPU of the region's
  * cpu_node; nothing takes an egm lock under cpus_read_lock().
+ *
+ * Files, and whom they call
+ * -------------------------
+ * Each file calls only files below it (checked with "make callgraph",
+ * which fails on a call to a file above).
+ *
+ * main.c	module init and exit, module parameters
+ * configfs.c	the configfs tree: attributes of the root, regions and
+ *		instances; glue over instance.c and region.c
+ * debugfs.c	debugfs egm/socket<PXM>/{revoke,scrub_cpus}
+ * cdev.c	/dev/egmN file operations: read/write, mmap and faults,
+ *		ioctls; open and release go to instance.c
+ * instance.c	the instance: create, settings, enable, disable, open,
+ *		release, hand-over scrub, revoke; the one place that
+ *		changes its state (egm_instance_set_state())
+ * dev.c	the published device: class, char device region, minor
+ *		IDA, /sys/class/egm/egmN attributes, device links
+ * scrub.c	asynchronous zeroing of an extent; reports its end through
+ *		a callback (struct egm_scrub @finished)
+ * region.c	regions: discovery, validation, extents (claims), the
+ *		pseudo filesystem of the region inodes, capabilities
+ * retire.c	retired blocks, memory errors, egm_srcu
+ * parse.c	the input grammar, the names of enumerations
  */
 #ifndef _EGM_H
 #define _EGM_H
@@ -117,12 +140,30 @@ static_assert(PMD_SIZE % EGM_BLOCK_SIZE == 0);
 enum egm_source {
 	EGM_SRC_ACPI,
 	EGM_SRC_PARAM,
+	EGM_SRC_COUNT
 };
 
 enum egm_retire_source {
 	EGM_RETIRE_FIRMWARE = 1,
 	EGM_RETIRE_RUNTIME,
 	EGM_RETIRE_POISON,
+	EGM_RETIRE_COUNT
+};
+
+/* Set in an xarray value while the block is recorded but not yet zapped. */
+#define EGM_RETIRE_ZAPPING	0x10
+
+/*
+ * An instance's state. REVOKED is never stored: it is what an enabled
+ * instance on a revoked region shows (egm_instance_state()).
+ */
+enum egm_state {
+	EGM_STATE_DISABLED,
+	EGM_STATE_SCRUBBING,
+	EGM_STATE_READY,
+	EGM_STATE_OPEN,
+	EGM_STATE_REVOKED,
+	EGM_STATE_COUNT
 };
 
 /**
@@ -134,16 +175,6 @@ enum egm_retire_source {
 struct egm_fw_table {
 	phys_addr_t addr;
 	struct device *dev;
-};
-
-/* Set in an xarray value while the block is recorded but not yet zapped. */
-#define EGM_RETIRE_ZAPPING	0x10
-
-enum egm_state {
-	EGM_STATE_DISABLED,
-	EGM_STATE_SCRUBBING,
-	EGM_STATE_READY,
-	EGM_STATE_OPEN,
 };
 
 /**
@@ -169,9 +200,10 @@ enum egm_state {
  * @vaddr: write-back kernel mapping of the whole region
  * @inode: owner of the address_space every mapping of the region uses
  * @lock: protects @extents, @handovers and @revoked transitions
- * @extents: enabled instances, unsorted
- * @handovers: hand-over scrubs of disabled instances, still running
- *	       (struct egm_scrub @claim); their extents stay claimed
+ * @extents: enabled instances (struct egm_instance @extent), unsorted
+ * @handovers: disabled instances whose hand-over scrub still runs
+ *	       (struct egm_instance @handover_claim); their extents stay
+ *	       claimed
  * @revoked: set once, never cleared; read locklessly in srcu sections
  * @retired: retired 64 KiB blocks, indexed by phys >> EGM_BLOCK_SHIFT,
  *	     value xa_mk_value(enum egm_retire_source)
@@ -183,7 +215,6 @@ enum egm_state {
  * @pfn_space: our registration with the memory-failure code
  * @scrub_cpus: CPUs that have zeroed a chunk of this region since load
  *		(debugfs scrub_cpus), set with set_bit()
- * @debugfs: debugfs directory
  */
 struct egm_region {
 	struct config_group group;
@@ -216,7 +247,6 @@ struct egm_region {
 	struct pfn_address_space pfn_space;
 #endif
 	unsigned long *scrub_cpus;
-	struct dentry *debugfs;
 };
 
 struct egm_instance;
@@ -258,28 +288,27 @@ struct egm_file {
 	u64 size;
 };
 
+struct egm_scrub;
+
 struct egm_scrub_worker {
 	struct work_struct work;
-	struct egm_instance *inst;
+	struct egm_scrub *scrub;
 };
 
 /**
- * struct egm_scrub - state of one instance's asynchronous zeroing
+ * struct egm_scrub - asynchronous zeroing of one extent (scrub.c)
  * @workers: the work items, one per worker in flight
  * @nr_workers: work items queued by the last start
  * @nr_chunks: chunks of EGM_SCRUB_CHUNK bytes to zero
  * @next: next chunk to hand out
- * @active: workers still running; the last one finishes the scrub
- * @done: bytes zeroed so far, for progress
+ * @active: workers still running; the last one calls @finished
+ * @zeroed: bytes zeroed so far, for progress
  * @cancel: stop at the next chunk boundary
- * @region: region being zeroed (a snapshot, the instance may move on)
+ * @region: region being zeroed
  * @offset: start of the zeroed extent in @region
  * @size: length of the zeroed extent
- * @handover: started by the last close; disable and rmdir do not stop it
- * @running: workers have not finished (region lock)
- * @detached: the instance was disabled meanwhile; @claim is on the
- *	      region's @handovers and holds an instance reference (region lock)
- * @claim: entry in the region's @handovers while @detached
+ * @finished: called by the last worker, in process context without
+ *	      locks; it may free the structure holding @s
  */
 struct egm_scrub {
 	struct egm_scrub_worker workers[EGM_SCRUB_MAX_WORKERS];
@@ -287,15 +316,12 @@ struct egm_scrub {
 	unsigned long nr_chunks;
 	atomic_long_t next;
 	atomic_t active;
-	atomic64_t done;
+	atomic64_t zeroed;
 	bool cancel;
 	struct egm_region *region;
 	u64 offset;
 	u64 size;
-	bool handover;
-	bool running;
-	bool detached;
-	struct list_head claim;
+	void (*finished)(struct egm_scrub *s);
 };
 
 /**
@@ -317,9 +343,16 @@ struct egm_scrub {
  * @opened: a file is open (it may live on in a mapping), also after a
  *	    revoke and a disable: settings and enable refuse with EBUSY
  * @depended: the open file holds a configfs dependency
- * @state: enum egm_state, written with WRITE_ONCE()
+ * @state: written by egm_instance_set_state() only, read with READ_ONCE()
  * @wq: open() waits here for the scrub to end
- * @scrub: scrub bookkeeping
+ * @scrub: the zeroing engine; its extent is a snapshot of the settings
+ * @scrubbing: @scrub's workers have not finished (region lock)
+ * @handover: @scrub was started by the last release: disable and rmdir
+ *	      do not stop it
+ * @detached: disabled while the hand-over scrub runs: @handover_claim is
+ *	      on the region's @handovers and holds an instance reference
+ *	      (region lock)
+ * @handover_claim: entry in the region's @handovers while @detached
  */
 struct egm_instance {
 	struct config_group group;
@@ -330,7 +363,7 @@ struct egm_instance {
 	bool scrub_zero;
 	u64 uid;
 	u64 gid;
-	umode_t mode;
+	u64 mode;
 	bool enabled;
 	u64 rsize;
 	struct list_head extent;
@@ -338,9 +371,13 @@ struct egm_instance {
 	struct egm_dev *edev;
 	bool opened;
 	bool depended;
-	int state;
+	enum egm_state state;
 	wait_queue_head_t wq;
 	struct egm_scrub scrub;
+	bool scrubbing;
+	bool handover;
+	bool detached;
+	struct list_head handover_claim;
 };
 
 static inline struct egm_instance *to_egm_instance(struct config_item *item)
@@ -348,62 +385,90 @@ static inline struct egm_instance *to_egm_instance(struct config_item *item)
 	return container_of(to_config_group(item), struct egm_instance, group);
 }
 
+static inline const char *egm_instance_name(struct egm_instance *inst)
+{
+	return config_item_name(&inst->group.cg_item);
+}
+
 static inline phys_addr_t egm_instance_phys(const struct egm_instance *inst)
 {
 	return inst->region->base + inst->offset;
 }
 
-/* main.c */
-extern struct srcu_struct egm_srcu;
-int egm_minor_alloc(void);
-void egm_minor_free(int minor);
-struct inode *egm_inode_alloc(void);
-extern unsigned int egm_max_instances;
-extern unsigned int egm_scrub_chunk_delay_us;
-extern struct class egm_class;
-extern dev_t egm_devt;
-extern struct configfs_subsystem egm_subsys;
-extern struct workqueue_struct *egm_wq;
+static inline bool egm_region_revoked(const struct egm_region *region)
+{
+	return READ_ONCE(region->revoked);
+}
 
-/* region.c */
-extern struct list_head egm_regions;
-int egm_regions_init(void);
-void egm_regions_exit(void);
-struct egm_region *egm_region_find(const char *name);
-u64 egm_region_free(struct egm_region *region);
-int egm_region_claim(struct egm_region *region, struct egm_instance *inst);
-void egm_region_unclaim(struct egm_region *region, struct egm_instance *inst);
-void egm_region_revoke(struct egm_region *region);
-bool egm_region_revoked(const struct egm_region *region);
-ssize_t egm_dev_names_show(struct device *const *devs, unsigned int n,
-			   char *page);
-int egm_parse_u64(const char *page, size_t count, bool suffix, u64 *val);
+/* The state to show: an enabled instance on a revoked region is revoked. */
+static inline enum egm_state egm_instance_state(const struct egm_instance *inst)
+{
+	enum egm_state state = READ_ONCE(inst->state);
+
+	if (state != EGM_STATE_DISABLED && egm_region_revoked(inst->region))
+		return EGM_STATE_REVOKED;
+	return state;
+}
 
 /* configfs.c */
 int egm_configfs_init(void);
 void egm_configfs_exit(void);
-const char *egm_state_name(const struct egm_instance *inst);
+
+/* debugfs.c */
+void egm_debugfs_init(void);
+void egm_debugfs_exit(void);
 
 /* cdev.c */
+extern const struct file_operations egm_fops;
+
+/* instance.c */
+struct egm_instance *egm_instance_alloc(void);
+void egm_instance_free(struct egm_instance *inst);
+int egm_instance_lock_settings(struct egm_instance *inst);
+int egm_instance_enable(struct egm_instance *inst);
+int egm_instance_disable(struct egm_instance *inst);
+void egm_instance_remove(struct egm_instance *inst);
+int egm_instance_open(struct egm_dev *edev, bool nonblock,
+		      struct egm_file *ef);
+void egm_instance_release(struct egm_file *ef);
+int egm_revoke(struct egm_region *region);
+
+/* dev.c */
+int egm_dev_init(const struct file_operations *fops, unsigned int max_minors);
+void egm_dev_exit(void);
 int egm_dev_publish(struct egm_instance *inst);
 void egm_dev_unpublish(struct egm_instance *inst);
-unsigned long egm_pagesize_of(phys_addr_t phys, u64 size);
-unsigned long egm_pagesize(const struct egm_instance *inst);
-u32 egm_info_flags(const struct egm_instance *inst);
+dev_t egm_dev_devt(const struct egm_instance *inst);
 
 /* scrub.c */
-void egm_scrub_init(struct egm_instance *inst);
-void egm_scrub_start(struct egm_instance *inst);
-void egm_scrub_handover(struct egm_instance *inst);
-bool egm_scrub_detach(struct egm_instance *inst);
-void egm_scrub_cancel(struct egm_instance *inst);
-unsigned int egm_scrub_progress(struct egm_instance *inst);
+int egm_scrub_wq_init(void);
+void egm_scrub_wq_exit(void);
+void egm_scrub_init(struct egm_scrub *s,
+		    void (*finished)(struct egm_scrub *s));
+void egm_scrub_wait(struct egm_scrub *s);
+void egm_scrub_start(struct egm_scrub *s, struct egm_region *region,
+		     u64 offset, u64 size);
+void egm_scrub_cancel(struct egm_scrub *s);
+unsigned int egm_scrub_progress(const struct egm_scrub *s);
+
+/* region.c */
+extern struct list_head egm_regions;
+int egm_regions_init(const char *param);
+void egm_regions_exit(void);
+struct egm_region *egm_region_find(const char *name, size_t len);
+u64 egm_region_avail(struct egm_region *region);
+int egm_region_claim(struct egm_region *region, struct egm_instance *inst);
+void egm_region_unclaim(struct egm_region *region, struct egm_instance *inst);
+u32 egm_region_caps(const struct egm_region *region);
+u32 egm_caps(void);
+unsigned long egm_extent_pagesize(phys_addr_t phys, u64 size);
+ssize_t egm_dev_names_show(struct device *const *devs, unsigned int n,
+			   char *page);
 
 /* retire.c */
+extern struct srcu_struct egm_srcu;
 void egm_retired_load_tables(struct egm_region *region);
 int egm_poison_init(struct egm_region *region);
-bool egm_poison_active(const struct egm_region *region);
-bool egm_poison_everywhere(void);
 void egm_poison_exit(struct egm_region *region);
 int egm_retire(struct egm_region *region, phys_addr_t phys,
 	       enum egm_retire_source src);
@@ -411,9 +476,21 @@ bool egm_retired_any(struct egm_region *region, phys_addr_t phys, u64 len);
 u64 egm_retired_pages(struct egm_region *region, phys_addr_t start, u64 len);
 ssize_t egm_retired_list(struct egm_region *region, char *buf, size_t size);
 int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
-		       struct egm_range __user *uranges, u32 cap, u32 *count);
-int egm_retired_blocks(struct egm_region *region, phys_addr_t start, u64 len,
-		       struct egm_range __user *uranges, u32 cap, u32 *count);
-void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len);
+		       struct egm_range __user *uranges, u32 cap, u32 *count,
+		       bool coalesce);
+
+/* parse.c */
+ssize_t egm_input_len(const char *page, size_t count);
+int egm_parse_u64(const char *page, size_t count, bool suffix, u64 *val);
+int egm_parse_id(const char *page, size_t count, u64 *val);
+int egm_parse_mode(const char *page, size_t count, u64 *val);
+int egm_parse_bool(const char *page, size_t count, bool *val);
+int egm_parse_word(const char *page, size_t count, const char *const *names,
+		   size_t n);
+bool egm_instance_name_valid(const char *name);
+extern const char *const egm_state_names[EGM_STATE_COUNT];
+extern const char *const egm_source_names[EGM_SRC_COUNT];
+extern const char *const egm_retire_names[EGM_RETIRE_COUNT];
+extern const char *const egm_scrub_names[2];
 
 #endif /* _EGM_H */

@@ -8,114 +8,46 @@
  * whose descriptions disagree is rejected as a whole; then every
  * surviving candidate is checked and claimed. Bad firmware data costs a
  * log line and the region, never the module.
+ *
+ * Also here: the extents instances claim in a region, what a region
+ * offers (capabilities, page sizes), and the pseudo filesystem whose
+ * inodes give each region one address_space.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
 #include <linux/bitmap.h>
-#include <linux/ctype.h>
-#include <linux/debugfs.h>
+#include <linux/cleanup.h>
+#include <linux/fs_context.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/list_sort.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/numa.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/property.h>
-#include <linux/seq_file.h>
+#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/topology.h>
 
 #include "egm.h"
 
-static char *egm_regions_param;
-module_param_named(regions, egm_regions_param, charp, 0444);
-MODULE_PARM_DESC(regions,
-		 "Extra regions <pxm>:<base>:<size>[,...] (bring-up, tests)");
+#define EGM_FS_MAGIC		0x45474d46	/* "EGMF" */
 
 LIST_HEAD(egm_regions);
-static struct dentry *egm_debugfs;
 
-static int egm_digit(char c)
-{
-	if (isdigit(c))
-		return c - '0';
-	if (isxdigit(c))
-		return _tolower(c) - 'a' + 10;
-	return -1;
-}
-
-/**
- * egm_parse_u64() - parse a number of the egm input grammar
- * @page: input, not necessarily NUL terminated
- * @count: bytes of input; one trailing newline is ignored
- * @suffix: accept one of KMGT (any case, powers of 1024) at the end
- * @val: result
- *
- * Decimal (leading zeros stay decimal) or 0x-prefixed hexadecimal. No
- * whitespace, no sign, no embedded NUL.
- *
- * Return: 0 or -EINVAL (also on overflow).
- */
-int egm_parse_u64(const char *page, size_t count, bool suffix, u64 *val)
-{
-	const char *p = page, *end = page + count;
-	unsigned int base = 10, shift;
-	size_t digits = 0;
-	u64 v = 0;
-	int d;
-
-	if (count && end[-1] == '\n')
-		end--;
-	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	for (; p < end; p++, digits++) {
-		d = egm_digit(*p);
-		if (d < 0 || d >= base)
-			break;
-		if (check_mul_overflow(v, (u64)base, &v) ||
-		    check_add_overflow(v, (u64)d, &v))
-			return -EINVAL;
-	}
-	if (!digits)
-		return -EINVAL;
-	if (p < end) {
-		if (!suffix || end - p != 1)
-			return -EINVAL;
-		switch (*p) {
-		case 'k': case 'K':
-			shift = 10;
-			break;
-		case 'm': case 'M':
-			shift = 20;
-			break;
-		case 'g': case 'G':
-			shift = 30;
-			break;
-		case 't': case 'T':
-			shift = 40;
-			break;
-		default:
-			return -EINVAL;
-		}
-		if (check_shl_overflow(v, shift, &v))
-			return -EINVAL;
-	}
-	*val = v;
-	return 0;
-}
-
-struct egm_region *egm_region_find(const char *name)
+/* The region named by the @len bytes at @name, or NULL. */
+struct egm_region *egm_region_find(const char *name, size_t len)
 {
 	struct egm_region *region;
 
 	list_for_each_entry(region, &egm_regions, node)
-		if (!strcmp(region->name, name))
+		if (strlen(region->name) == len &&
+		    !memcmp(region->name, name, len))
 			return region;
 	return NULL;
 }
@@ -137,29 +69,77 @@ ssize_t egm_dev_names_show(struct device *const *devs, unsigned int n,
 	return len;
 }
 
-bool egm_region_revoked(const struct egm_region *region)
-{
-	return READ_ONCE(region->revoked);
-}
-
 /* Bytes held neither by enabled instances nor by hand-over scrubs. */
-u64 egm_region_free(struct egm_region *region)
+u64 egm_region_avail(struct egm_region *region)
 {
 	struct egm_instance *inst;
-	struct egm_scrub *s;
 	u64 used = 0;
 
-	mutex_lock(&region->lock);
-	if (region->revoked) {
-		mutex_unlock(&region->lock);
+	guard(mutex)(&region->lock);
+	if (region->revoked)
 		return 0;
-	}
 	list_for_each_entry(inst, &region->extents, extent)
 		used += inst->rsize;
-	list_for_each_entry(s, &region->handovers, claim)
-		used += s->size;
-	mutex_unlock(&region->lock);
+	list_for_each_entry(inst, &region->handovers, handover_claim)
+		used += inst->scrub.size;
 	return region->size - used;
+}
+
+/*
+ * What the region offers its users (EGM_INFO_* capability bits): huge
+ * mappings where the kernel's walkers understand them, memory errors
+ * where the kernel reports them for the region.
+ */
+u32 egm_region_caps(const struct egm_region *region)
+{
+	u32 caps = 0;
+
+	if (EGM_HUGE_PMD)
+		caps |= EGM_INFO_HUGE_PMD;
+	if (EGM_HUGE_PUD)
+		caps |= EGM_INFO_HUGE_PUD;
+	if (region->poisoned)
+		caps |= EGM_INFO_MEMORY_FAILURE;
+	return caps;
+}
+
+/*
+ * The capabilities every region offers (the list is fixed while the
+ * module is loaded); without regions, what the build offers.
+ */
+u32 egm_caps(void)
+{
+	struct egm_region *region;
+	u32 caps = EGM_INFO_HUGE_PMD | EGM_INFO_HUGE_PUD;
+
+	if (EGM_MEMORY_FAILURE)
+		caps |= EGM_INFO_MEMORY_FAILURE;
+	if (!EGM_HUGE_PMD)
+		caps &= ~EGM_INFO_HUGE_PMD;
+	if (!EGM_HUGE_PUD)
+		caps &= ~EGM_INFO_HUGE_PUD;
+	list_for_each_entry(region, &egm_regions, node)
+		caps &= egm_region_caps(region);
+	return caps;
+}
+
+/* The largest page size an extent at @phys of @size bytes can use. */
+unsigned long egm_extent_pagesize(phys_addr_t phys, u64 size)
+{
+	static const struct {
+		bool built;
+		unsigned long size;
+	} sizes[] = {
+		{ EGM_HUGE_PUD, PUD_SIZE },
+		{ EGM_HUGE_PMD, PMD_SIZE },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		if (sizes[i].built && IS_ALIGNED(phys, sizes[i].size) &&
+		    size >= sizes[i].size)
+			return sizes[i].size;
+	return PAGE_SIZE;
 }
 
 /*
@@ -170,141 +150,58 @@ int egm_region_claim(struct egm_region *region, struct egm_instance *inst)
 {
 	u64 start = inst->offset, end = inst->offset + inst->rsize;
 	struct egm_instance *other;
-	struct egm_scrub *s;
-	int ret = 0;
 
 	lockdep_assert_held(&inst->lock);
-	mutex_lock(&region->lock);
-	if (region->revoked) {
-		ret = -ENODEV;
-		goto out;
-	}
+	guard(mutex)(&region->lock);
+	if (region->revoked)
+		return -ENODEV;
 	list_for_each_entry(other, &region->extents, extent) {
 		if (start < other->offset + other->rsize &&
 		    other->offset < end) {
 			pr_info("%s: extent overlaps %s\n",
-				config_item_name(&inst->group.cg_item),
-				config_item_name(&other->group.cg_item));
-			ret = -EBUSY;
-			goto out;
+				egm_instance_name(inst),
+				egm_instance_name(other));
+			return -EBUSY;
 		}
 	}
 	/* A tenant's data still being zeroed is not free either. */
-	list_for_each_entry(s, &region->handovers, claim) {
-		if (start < s->offset + s->size && s->offset < end) {
-			other = container_of(s, struct egm_instance, scrub);
+	list_for_each_entry(other, &region->handovers, handover_claim) {
+		if (start < other->scrub.offset + other->scrub.size &&
+		    other->scrub.offset < end) {
 			pr_info("%s: extent overlaps the hand-over scrub of %s\n",
-				config_item_name(&inst->group.cg_item),
-				config_item_name(&other->group.cg_item));
-			ret = -EBUSY;
-			goto out;
+				egm_instance_name(inst),
+				egm_instance_name(other));
+			return -EBUSY;
 		}
 	}
 	list_add_tail(&inst->extent, &region->extents);
-out:
-	mutex_unlock(&region->lock);
-	return ret;
-}
-
-void egm_region_unclaim(struct egm_region *region, struct egm_instance *inst)
-{
-	mutex_lock(&region->lock);
-	list_del_init(&inst->extent);
-	mutex_unlock(&region->lock);
+	return 0;
 }
 
 /*
- * Withdraw the region from every user: later faults SIGBUS, file
- * operations fail with ENODEV, and what is mapped now is zapped. Open
- * files lose their configfs dependency so the administrator can disable
- * and remove the instances while the users are still winding down.
- * Scrubs on the region stop, hand-over scrubs of disabled instances too.
+ * Every region gets an inode of its own on this internal filesystem.
+ * open() points file->f_mapping at it, so all mappings of the region,
+ * whichever device node they came through, share one address_space
+ * that revoke, retire and memory errors can zap in one call.
  */
-void egm_region_revoke(struct egm_region *region)
+static struct vfsmount *egm_mnt;
+static int egm_mnt_count;
+
+static int egm_fs_init_fs_context(struct fs_context *fc)
 {
-	struct egm_instance *inst, **victims;
-	unsigned int i, n = 0;
-	struct egm_scrub *s;
-
-	mutex_lock(&region->lock);
-	if (region->revoked) {
-		mutex_unlock(&region->lock);
-		return;
-	}
-	WRITE_ONCE(region->revoked, true);
-	list_for_each_entry(inst, &region->extents, extent)
-		n++;
-	list_for_each_entry(s, &region->handovers, claim)
-		n++;
-	victims = kcalloc(n, sizeof(*victims), GFP_KERNEL | __GFP_NOFAIL);
-	n = 0;
-	list_for_each_entry(inst, &region->extents, extent) {
-		config_item_get(&inst->group.cg_item);
-		victims[n++] = inst;
-	}
-	list_for_each_entry(s, &region->handovers, claim) {
-		inst = container_of(s, struct egm_instance, scrub);
-		config_item_get(&inst->group.cg_item);
-		victims[n++] = inst;
-	}
-	mutex_unlock(&region->lock);
-
-	synchronize_srcu(&egm_srcu);
-	unmap_mapping_range(region->inode->i_mapping, 0, 0, 1);
-	pr_warn("%s: revoked; its instances are withdrawn\n", region->name);
-
-	for (i = 0; i < n; i++) {
-		inst = victims[i];
-		mutex_lock(&inst->lock);
-		/*
-		 * Since we let go of the region lock the instance may have
-		 * been disabled and enabled on another region: its scrub
-		 * there is none of our business.
-		 */
-		if (inst->scrub.region == region)
-			egm_scrub_cancel(inst);
-		if (inst->depended) {
-			configfs_undepend_item(&inst->group.cg_item);
-			inst->depended = false;
-		}
-		mutex_unlock(&inst->lock);
-		wake_up_all(&inst->wq);
-		config_item_put(&inst->group.cg_item);
-	}
-	kfree(victims);
+	return init_pseudo(fc, EGM_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
-static ssize_t egm_revoke_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
-{
-	struct egm_region *region = file_inode(file)->i_private;
-	bool val;
-	int ret;
-
-	ret = kstrtobool_from_user(ubuf, count, &val);
-	if (ret)
-		return ret;
-	if (!val)
-		return -EINVAL;
-	egm_region_revoke(region);
-	return count;
-}
-
-static const struct file_operations egm_revoke_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = egm_revoke_write,
-	.llseek = noop_llseek,
+/*
+ * No .owner: the mount is pinned in init and released in exit, so it
+ * lives exactly as long as the module. With an owner the module would
+ * hold a reference on itself and could never be unloaded.
+ */
+static struct file_system_type egm_fs_type = {
+	.name = "egm",
+	.init_fs_context = egm_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
 };
-
-static int egm_scrub_cpus_show(struct seq_file *m, void *v)
-{
-	struct egm_region *region = m->private;
-
-	seq_printf(m, "%*pbl\n", nr_cpu_ids, region->scrub_cpus);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(egm_scrub_cpus);
 
 static int egm_pxm_to_nid(u32 pxm)
 {
@@ -316,11 +213,6 @@ static int egm_pxm_to_nid(u32 pxm)
 		nid = pxm;
 	return nid;
 }
-
-static const char *const egm_source_name[] = {
-	[EGM_SRC_ACPI] = "acpi",
-	[EGM_SRC_PARAM] = "param",
-};
 
 /*
  * The nearest node that has CPUs, by the firmware's distances: the node
@@ -594,15 +486,15 @@ static int egm_acpi_discover(void)
 }
 #endif
 
-static int egm_param_discover(void)
+static int egm_param_discover(const char *param)
 {
 	char *buf, *cur, *entry, *field[3];
 	u64 pxm, base, size;
 	int i, ret = 0;
 
-	if (!egm_regions_param || !*egm_regions_param)
+	if (!param || !*param)
 		return 0;
-	buf = kstrdup(egm_regions_param, GFP_KERNEL);
+	buf = kstrdup(param, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	cur = buf;
@@ -641,8 +533,8 @@ static bool egm_overlaps_accepted(u64 base, u64 size, const char **with)
 	return false;
 }
 
-/* Check and claim one candidate; on success it joins egm_regions. */
-static int egm_region_accept(struct egm_region *region)
+/* Whether a candidate may become a region; a log line if not. */
+static int egm_region_check(struct egm_region *region)
 {
 	u64 base = region->base, size = region->size, end;
 	const char *other;
@@ -669,6 +561,17 @@ static int egm_region_accept(struct egm_region *region)
 		       region->name, base, size, other);
 		return -EBUSY;
 	}
+	return 0;
+}
+
+/* Check and claim one candidate; on success it joins egm_regions. */
+static int egm_region_accept(struct egm_region *region)
+{
+	u64 base = region->base, size = region->size;
+	int ret = egm_region_check(region);
+
+	if (ret)
+		return ret;
 	region->res = request_mem_region(base, size, "egm");
 	if (!region->res) {
 		pr_err("%s: %#llx+%#llx is in use by another driver, rejected\n",
@@ -681,7 +584,7 @@ static int egm_region_accept(struct egm_region *region)
 		       region->name, base, size);
 		goto err_res;
 	}
-	region->inode = egm_inode_alloc();
+	region->inode = alloc_anon_inode(egm_mnt->mnt_sb);
 	if (IS_ERR(region->inode)) {
 		region->inode = NULL;
 		goto err_unmap;
@@ -689,13 +592,8 @@ static int egm_region_accept(struct egm_region *region)
 	egm_retired_load_tables(region);
 	if (egm_poison_init(region))
 		goto err_inode;
-	region->debugfs = debugfs_create_dir(region->name, egm_debugfs);
-	debugfs_create_file("revoke", 0200, region->debugfs, region,
-			    &egm_revoke_fops);
-	debugfs_create_file("scrub_cpus", 0400, region->debugfs, region,
-			    &egm_scrub_cpus_fops);
 	pr_info("%s: %#llx+%#llx (%s), numa node %d, cpu node %d, %lu retired blocks\n",
-		region->name, base, size, egm_source_name[region->source],
+		region->name, base, size, egm_source_names[region->source],
 		region->nid, region->cpu_node, region->nr_retired);
 	list_add_tail(&region->node, &egm_regions);
 	return 0;
@@ -711,7 +609,6 @@ err_res:
 
 static void egm_region_destroy(struct egm_region *region)
 {
-	debugfs_remove_recursive(region->debugfs);
 	egm_poison_exit(region);
 	iput(region->inode);
 	memunmap(region->vaddr);
@@ -728,15 +625,25 @@ static int egm_region_cmp(void *priv, const struct list_head *a,
 	return ra->pxm < rb->pxm ? -1 : ra->pxm > rb->pxm;
 }
 
-int egm_regions_init(void)
+/**
+ * egm_regions_init() - discover, check and claim the regions
+ * @param: the regions= module parameter, or NULL
+ *
+ * Bad descriptions cost their region and a log line, never the module.
+ *
+ * Return: 0 or -errno (no memory, no pseudo filesystem).
+ */
+int egm_regions_init(const char *param)
 {
 	struct egm_candidate *c, *tmp;
 	int ret;
 
-	egm_debugfs = debugfs_create_dir("egm", NULL);
+	ret = simple_pin_fs(&egm_fs_type, &egm_mnt, &egm_mnt_count);
+	if (ret)
+		return ret;
 	ret = egm_acpi_discover();
 	if (!ret)
-		ret = egm_param_discover();
+		ret = egm_param_discover(param);
 
 	list_for_each_entry_safe(c, tmp, &egm_candidates, node) {
 		if (ret || c->rejected || egm_region_accept(c->region))
@@ -760,6 +667,5 @@ void egm_regions_exit(void)
 		list_del(&region->node);
 		egm_region_destroy(region);
 	}
-	debugfs_remove_recursive(egm_debugfs);
-	egm_debugfs = NULL;
+	simple_release_fs(&egm_mnt, &egm_mnt_count);
 }

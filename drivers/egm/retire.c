@@ -23,15 +23,22 @@
 
 #include "egm.h"
 
-static const char *const egm_retire_names[] = {
-	[EGM_RETIRE_FIRMWARE] = "firmware",
-	[EGM_RETIRE_RUNTIME] = "runtime",
-	[EGM_RETIRE_POISON] = "poison",
-};
+/*
+ * Faults and read/write check the retired set (and the revoked flag)
+ * inside read sections of egm_srcu; retire and revoke wait for them.
+ */
+DEFINE_SRCU(egm_srcu);
 
 static unsigned long egm_block(phys_addr_t phys)
 {
 	return phys >> EGM_BLOCK_SHIFT;
+}
+
+/* Blocks the region touches: the size of its poisoned bitmap. */
+static unsigned long egm_region_blocks(const struct egm_region *region)
+{
+	return egm_block(region->base + region->size - 1) -
+	       egm_block(region->base) + 1;
 }
 
 /*
@@ -90,6 +97,29 @@ static int egm_block_cmp(const void *a, const void *b)
 }
 
 /*
+ * Map @len bytes of the table @t, which must lie in memory that is not
+ * System RAM; NULL with a warning otherwise.
+ */
+static __le64 *egm_table_remap(struct egm_region *region,
+			       const struct egm_fw_table *t, size_t len)
+{
+	__le64 *map;
+
+	if (!IS_ALIGNED(t->addr, sizeof(u64)) ||
+	    region_intersects(t->addr, len, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_warn("%s: retired table of %s at %pa is not (all) in reserved memory, ignored\n",
+			region->name, dev_name(t->dev), &t->addr);
+		return NULL;
+	}
+	map = memremap(t->addr, len, MEMREMAP_WB);
+	if (!map)
+		pr_warn("%s: cannot map the retired table of %s at %pa, ignored\n",
+			region->name, dev_name(t->dev), &t->addr);
+	return map;
+}
+
+/*
  * Map the whole of a firmware table: u64 count; u64 addr[count], little
  * endian, in memory that must not be System RAM. Returns the mapping
  * and sets *@count (clamped to EGM_RETIRED_MAX), or NULL with a warning
@@ -98,44 +128,21 @@ static int egm_block_cmp(const void *a, const void *b)
 static __le64 *egm_table_map(struct egm_region *region,
 			     const struct egm_fw_table *t, u64 *count)
 {
-	phys_addr_t table = t->addr;
-	const char *who = dev_name(t->dev);
-	__le64 *map;
-	size_t len;
+	__le64 *map = egm_table_remap(region, t, sizeof(u64));
 
-	if (!IS_ALIGNED(table, sizeof(u64)) ||
-	    region_intersects(table, sizeof(u64), IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_warn("%s: retired table of %s at %pa is not in reserved memory, ignored\n",
-			region->name, who, &table);
-		return NULL;
-	}
-	map = memremap(table, sizeof(u64), MEMREMAP_WB);
 	if (!map)
-		goto nomap;
+		return NULL;
 	*count = le64_to_cpu(map[0]);
 	memunmap(map);
 	if (!*count)
 		return NULL;
 	if (*count > EGM_RETIRED_MAX) {
 		pr_warn("%s: retired table claims %llu entries, reading the first %u (%s at %pa)\n",
-			region->name, *count, EGM_RETIRED_MAX, who, &table);
+			region->name, *count, EGM_RETIRED_MAX,
+			dev_name(t->dev), &t->addr);
 		*count = EGM_RETIRED_MAX;
 	}
-	len = (*count + 1) * sizeof(u64);
-	if (region_intersects(table, len, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_warn("%s: retired table of %s at %pa runs into System RAM, ignored\n",
-			region->name, who, &table);
-		return NULL;
-	}
-	map = memremap(table, len, MEMREMAP_WB);
-	if (map)
-		return map;
-nomap:
-	pr_warn("%s: cannot map the retired table of %s at %pa, ignored\n",
-		region->name, who, &table);
-	return NULL;
+	return egm_table_remap(region, t, (*count + 1) * sizeof(u64));
 }
 
 /*
@@ -238,7 +245,7 @@ static unsigned long egm_zap_granule(void)
  * Remove [phys, phys + len) of @region, widened to the huge entries that
  * may cover it, from every user mapping.
  */
-void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len)
+static void egm_zap(struct egm_region *region, phys_addr_t phys, u64 len)
 {
 	unsigned long granule = egm_zap_granule();
 	phys_addr_t start = max(ALIGN_DOWN(phys, granule), region->base);
@@ -371,15 +378,25 @@ ssize_t egm_retired_list(struct egm_region *region, char *buf, size_t size)
 	return size;
 }
 
-/*
- * The retired blocks of [start, start + len), relative to @start and
- * clipped to it, into @uranges (the first @cap of them); adjacent blocks
- * are merged into one range when @coalesce is set. *@count receives the
- * number of ranges needed.
+/**
+ * egm_retired_ranges() - the retired ranges of an extent
+ * @region: the region
+ * @start: physical start of the extent
+ * @len: length of the extent
+ * @uranges: user array of at least @cap entries
+ * @cap: capacity of @uranges
+ * @count: out: ranges needed, which may exceed @cap
+ * @coalesce: merge adjacent blocks into one range (EGM_IOCTL_RETIRED);
+ *	      else one range per block (downstream's EGM_BAD_PAGES_LIST)
+ *
+ * Ranges are relative to @start and clipped to the extent. Only the
+ * first @cap are written.
+ *
+ * Return: 0 or -EFAULT.
  */
-static int egm_retired_walk(struct egm_region *region, phys_addr_t start,
-			    u64 len, struct egm_range __user *uranges, u32 cap,
-			    u32 *count, bool coalesce)
+int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
+		       struct egm_range __user *uranges, u32 cap, u32 *count,
+		       bool coalesce)
 {
 	struct egm_range cur = { .size = 0 };
 	unsigned long block;
@@ -418,46 +435,6 @@ out:
 	return 0;
 }
 
-/**
- * egm_retired_ranges() - retired ranges of an extent, coalesced
- * @region: the region
- * @start: physical start of the extent
- * @len: length of the extent
- * @uranges: user array of at least @cap entries
- * @cap: capacity of @uranges
- * @count: out: ranges needed, which may exceed @cap
- *
- * Ranges are relative to @start and clipped to the extent. Only the
- * first @cap are written.
- *
- * Return: 0 or -EFAULT.
- */
-int egm_retired_ranges(struct egm_region *region, phys_addr_t start, u64 len,
-		       struct egm_range __user *uranges, u32 cap, u32 *count)
-{
-	return egm_retired_walk(region, start, len, uranges, cap, count, true);
-}
-
-/**
- * egm_retired_blocks() - retired blocks of an extent, one range each
- * @region: the region
- * @start: physical start of the extent
- * @len: length of the extent
- * @uranges: user array of at least @cap entries
- * @cap: capacity of @uranges
- * @count: out: blocks needed, which may exceed @cap
- *
- * As egm_retired_ranges(), without merging adjacent blocks: the list
- * NVIDIA's downstream ABI returns (EGM_BAD_PAGES_LIST).
- *
- * Return: 0 or -EFAULT.
- */
-int egm_retired_blocks(struct egm_region *region, phys_addr_t start, u64 len,
-		       struct egm_range __user *uranges, u32 cap, u32 *count)
-{
-	return egm_retired_walk(region, start, len, uranges, cap, count, false);
-}
-
 /*
  * Memory errors. The kernel calls egm_pfn_to_vma_pgoff() for each VMA
  * of each early-kill task mapping the region, under the i_mmap lock and
@@ -469,10 +446,9 @@ static void egm_poison_work(struct work_struct *work)
 {
 	struct egm_region *region = container_of(work, struct egm_region,
 						 poison_work);
-	unsigned long bit, nbits = egm_block(region->base + region->size - 1) -
-				   egm_block(region->base) + 1;
+	unsigned long bit;
 
-	for_each_set_bit(bit, region->poisoned, nbits) {
+	for_each_set_bit(bit, region->poisoned, egm_region_blocks(region)) {
 		phys_addr_t phys = (phys_addr_t)(egm_block(region->base) + bit) <<
 				   EGM_BLOCK_SHIFT;
 
@@ -537,37 +513,12 @@ static void egm_poison_unregister(struct egm_region *region)
 }
 #endif
 
-/* Does the kernel report memory errors in @region to us? */
-bool egm_poison_active(const struct egm_region *region)
-{
-	return region->poisoned;
-}
-
-/*
- * The memory-failure feature: built in, and every region registered (the
- * region list is fixed while the module is loaded).
- */
-bool egm_poison_everywhere(void)
-{
-	struct egm_region *region;
-
-	if (!EGM_MEMORY_FAILURE)
-		return false;
-	list_for_each_entry(region, &egm_regions, node)
-		if (!egm_poison_active(region))
-			return false;
-	return true;
-}
-
 int egm_poison_init(struct egm_region *region)
 {
-	unsigned long nbits = egm_block(region->base + region->size - 1) -
-			      egm_block(region->base) + 1;
-
 	INIT_WORK(&region->poison_work, egm_poison_work);
 	if (!EGM_MEMORY_FAILURE)
 		return 0;
-	region->poisoned = bitmap_zalloc(nbits, GFP_KERNEL);
+	region->poisoned = bitmap_zalloc(egm_region_blocks(region), GFP_KERNEL);
 	if (!region->poisoned)
 		return -ENOMEM;
 	if (egm_poison_register(region)) {

@@ -7,17 +7,9 @@
  * nearest node with CPUs, since Grace firmware puts EGM in a node of its
  * own without any. Each worker takes the next chunk until none is left
  * or the scrub is cancelled, so cancel takes at most one chunk. The last
- * worker out marks the instance ready and wakes open() waiters. Workers
- * hold no lock while zeroing: the instance cannot go away under them
- * because disable and revoke cancel and wait (under the instance lock)
- * before anything is torn down, and a detached hand-over scrub holds an
- * instance reference.
- *
- * The hand-over scrub (after the last user of a scrub=zero instance)
- * zeroes a tenant's data, so only a revoke cancels it. Disable (and so
- * rmdir) detaches it instead: it goes on in the background over the
- * extent it started on, which stays claimed on the region until the last
- * worker is done; module exit waits for it.
+ * worker out calls the owner's @finished. Workers hold no lock while
+ * zeroing; the owner keeps the structure alive until then (cancel and
+ * wait, or a reference: instance.c). Module exit waits for every worker.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,11 +17,20 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/topology.h>
 
 #include "egm.h"
+
+static unsigned int egm_scrub_chunk_delay_us;
+module_param_named(scrub_chunk_delay_us, egm_scrub_chunk_delay_us, uint,
+		   0644);
+MODULE_PARM_DESC(scrub_chunk_delay_us,
+		 "Test hook: sleep this long after each scrub chunk");
+
+static struct workqueue_struct *egm_wq;
 
 /*
  * x86 offers non-temporal stores through memcpy_flushcache(): streaming
@@ -72,41 +73,11 @@ static void egm_scrub_chunk(struct egm_scrub *s, u64 off, u64 len)
 	}
 }
 
-/*
- * The last worker out. Under the region lock, against a disable that
- * detaches us: attached, mark the instance ready (a cancel racing with
- * this is harmless: the canceller flushes us and then sets the state
- * itself); detached, release the extent and the instance, which may free
- * it and with it this work item (allowed: the workqueue no longer
- * touches an item once its function runs).
- */
-static void egm_scrub_done(struct egm_instance *inst)
-{
-	struct egm_scrub *s = &inst->scrub;
-	struct egm_region *region = s->region;
-	bool detached;
-
-	mutex_lock(&region->lock);
-	s->running = false;
-	detached = s->detached;
-	if (detached) {
-		list_del_init(&s->claim);
-		s->detached = false;
-	} else if (!READ_ONCE(s->cancel)) {
-		WRITE_ONCE(inst->state, EGM_STATE_READY);
-	}
-	mutex_unlock(&region->lock);
-	wake_up_all(&inst->wq);
-	if (detached)
-		config_item_put(&inst->group.cg_item);
-}
-
 static void egm_scrub_work(struct work_struct *work)
 {
 	struct egm_scrub_worker *w = container_of(work, struct egm_scrub_worker,
 						  work);
-	struct egm_instance *inst = w->inst;
-	struct egm_scrub *s = &inst->scrub;
+	struct egm_scrub *s = w->scrub;
 	unsigned int delay = READ_ONCE(egm_scrub_chunk_delay_us);
 	long chunk;
 	u64 off, len;
@@ -120,14 +91,14 @@ static void egm_scrub_work(struct work_struct *work)
 		egm_scrub_chunk(s, off, len);
 		/* bound work: the CPU cannot change under us */
 		set_bit(raw_smp_processor_id(), s->region->scrub_cpus);
-		atomic64_add(len, &s->done);
+		atomic64_add(len, &s->zeroed);
 		if (delay)
 			fsleep(delay);
 		cond_resched();
 	}
 
 	if (atomic_dec_and_test(&s->active))
-		egm_scrub_done(inst);
+		s->finished(s);
 }
 
 /*
@@ -142,19 +113,20 @@ static void egm_scrub_cpumask(int nid, struct cpumask *mask)
 		cpumask_and(mask, cpumask_of_node(nid), cpu_online_mask);
 }
 
-void egm_scrub_init(struct egm_instance *inst)
+void egm_scrub_init(struct egm_scrub *s,
+		    void (*finished)(struct egm_scrub *s))
 {
 	unsigned int i;
 
 	for (i = 0; i < EGM_SCRUB_MAX_WORKERS; i++) {
-		inst->scrub.workers[i].inst = inst;
-		INIT_WORK(&inst->scrub.workers[i].work, egm_scrub_work);
+		s->workers[i].scrub = s;
+		INIT_WORK(&s->workers[i].work, egm_scrub_work);
 	}
-	INIT_LIST_HEAD(&inst->scrub.claim);
+	s->finished = finished;
 }
 
 /* Wait until no worker of the last scrub runs any more. */
-static void egm_scrub_flush(struct egm_scrub *s)
+void egm_scrub_wait(struct egm_scrub *s)
 {
 	unsigned int i;
 
@@ -184,93 +156,71 @@ static void egm_scrub_queue(struct egm_scrub *s, const struct cpumask *mask)
 		queue_work(egm_wq, &s->workers[i++].work);
 }
 
-/* Start zeroing the instance; caller holds the instance lock. */
-void egm_scrub_start(struct egm_instance *inst)
+/**
+ * egm_scrub_start() - zero an extent in the background
+ * @s: the scrub, not running (egm_scrub_wait())
+ * @region: the region
+ * @offset: start of the extent in @region
+ * @size: length of the extent
+ *
+ * Retired blocks are left alone. The caller serialises starts, cancels
+ * and waits.
+ */
+void egm_scrub_start(struct egm_scrub *s, struct egm_region *region,
+		     u64 offset, u64 size)
 {
-	struct egm_scrub *s = &inst->scrub;
 	cpumask_var_t mask;
 	bool have_mask;
 
-	lockdep_assert_held(&inst->lock);
-	egm_scrub_flush(s);
-	/* No worker now: the flags are ours until the first is queued. */
-	s->region = inst->region;
-	s->offset = inst->offset;
-	s->size = inst->rsize;
-	s->handover = false;
-	s->running = true;
-	s->detached = false;
-	s->nr_chunks = DIV_ROUND_UP_ULL(inst->rsize, EGM_SCRUB_CHUNK);
+	egm_scrub_wait(s);
+	s->region = region;
+	s->offset = offset;
+	s->size = size;
+	s->nr_chunks = DIV_ROUND_UP_ULL(size, EGM_SCRUB_CHUNK);
 	atomic_long_set(&s->next, 0);
-	atomic64_set(&s->done, 0);
+	atomic64_set(&s->zeroed, 0);
 	WRITE_ONCE(s->cancel, false);
-	WRITE_ONCE(inst->state, EGM_STATE_SCRUBBING);
 
 	have_mask = zalloc_cpumask_var(&mask, GFP_KERNEL);
 	cpus_read_lock();
 	if (have_mask)
-		egm_scrub_cpumask(inst->region->cpu_node, mask);
+		egm_scrub_cpumask(region->cpu_node, mask);
 	egm_scrub_queue(s, have_mask ? mask : cpu_none_mask);
 	cpus_read_unlock();
 	free_cpumask_var(mask);
 }
 
-/* The last user of a scrub=zero instance left: zero it for the next. */
-void egm_scrub_handover(struct egm_instance *inst)
+/*
+ * Stop a running scrub within one chunk and wait for its workers to
+ * return. The state is left to the owner.
+ */
+void egm_scrub_cancel(struct egm_scrub *s)
 {
-	lockdep_assert_held(&inst->lock);
-	egm_scrub_start(inst);
-	inst->scrub.handover = true;
+	WRITE_ONCE(s->cancel, true);
+	egm_scrub_wait(s);
 }
 
-/**
- * egm_scrub_detach() - release an instance's extent at disable
- * @inst: the instance, locked, enabled
- *
- * Takes the instance off its region's enabled extents. If its hand-over
- * scrub still runs, the extent stays claimed in the region's @handovers
- * until the scrub ends, and the scrub keeps an instance reference.
- *
- * Return: true if a hand-over scrub goes on alone, false if the caller
- * must cancel whatever scrub runs.
- */
-bool egm_scrub_detach(struct egm_instance *inst)
+/* Percent of the extent zeroed by the last start. */
+unsigned int egm_scrub_progress(const struct egm_scrub *s)
 {
-	struct egm_scrub *s = &inst->scrub;
-	struct egm_region *region = inst->region;
-	bool detached = false;
-
-	lockdep_assert_held(&inst->lock);
-	mutex_lock(&region->lock);
-	if (s->running && s->handover && s->region == region &&
-	    !region->revoked) {
-		config_item_get(&inst->group.cg_item);
-		list_add_tail(&s->claim, &region->handovers);
-		s->detached = true;
-		detached = true;
-	}
-	list_del_init(&inst->extent);
-	mutex_unlock(&region->lock);
-	return detached;
+	if (!s->size)
+		return 100;
+	return div64_u64(atomic64_read(&s->zeroed) * 100, s->size);
 }
 
 /*
- * Stop a running scrub within one chunk and wait for its workers to
- * return. The state is left to the caller (disable, revoke).
+ * Per-CPU and CPU intensive: the scrub places one long-running worker on
+ * each CPU of the region's cpu_node itself.
  */
-void egm_scrub_cancel(struct egm_instance *inst)
+int egm_scrub_wq_init(void)
 {
-	lockdep_assert_held(&inst->lock);
-	WRITE_ONCE(inst->scrub.cancel, true);
-	egm_scrub_flush(&inst->scrub);
+	egm_wq = alloc_workqueue("egm_scrub", EGM_WQ_PERCPU | WQ_CPU_INTENSIVE,
+				 0);
+	return egm_wq ? 0 : -ENOMEM;
 }
 
-unsigned int egm_scrub_progress(struct egm_instance *inst)
+/* Waits for every worker: hand-over scrubs zero a tenant's data. */
+void egm_scrub_wq_exit(void)
 {
-	u64 done;
-
-	if (READ_ONCE(inst->state) != EGM_STATE_SCRUBBING || !inst->scrub.size)
-		return 100;
-	done = atomic64_read(&inst->scrub.done);
-	return div64_u64(done * 100, inst->scrub.size);
+	destroy_workqueue(egm_wq);
 }
