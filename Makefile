@@ -99,7 +99,7 @@ CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard drivers/egm/*.[ch])) include/
 
 .PHONY: all modules tools helpers egmfs check check-debug demo shell deps checkpatch \
 	harness-selftest clean install install-module install-tools uninstall \
-	dkms-check check-qemu check-vfio compat-check manifest
+	dkms-check check-qemu check-vfio compat-check manifest callgraph
 
 all: modules
 
@@ -155,6 +155,10 @@ shell:
 
 checkpatch:
 	tools/testing/checkpatch $(CHECKPATCH_FILES)
+
+# The driver's files call only files below them in egm.h's file map.
+callgraph: modules
+	scripts/callgraph drivers/egm
 
 harness-selftest:
 	tools/testing/selftest/run-selftest
