@@ -154,8 +154,12 @@ hugezap() {
 
 @test "5. retiring a block inside a PMD mapping zaps the whole entry: SIGBUS at the block, data intact" {
 	grep -qx huge-pmd "$EGM_CFS/features" || skip "[kernel] no huge PMD mappings on $EGM_KERNEL"
-	make_ready vm0 socket0 4M 8M scrub=none
-	hugezap "$(inst_dev vm0)" 8M socket0 "$(s0pa $((4 << 20)))" 0x310000
-	# PMD entries: one page-table page at most (base pages: 16 kB)
-	((PT_KB < 16)) || fail "page tables grew by $PT_KB kB: not PMD mappings"
+	# four PMDs (2 MiB, 32 MiB with 16 KiB pages) one PMD into socket1
+	local pmd=$((EGM_PAGE_SIZE * EGM_PAGE_SIZE / 8)) ps
+	make_ready vm0 socket1 "$pmd" $((4 * pmd)) scrub=none
+	fread ps "$(inst_sys vm0)/pagesize"
+	assert_equal "$ps" "$pmd"
+	hugezap "$(inst_dev vm0)" $((4 * pmd)) socket1 $((EGM_S1_BASE + pmd)) $((pmd + 0x110000))
+	# PMD entries need no PTE page; base pages need four
+	((PT_KB < 4 * EGM_PAGE_SIZE / 1024)) || fail "page tables grew by $PT_KB kB: not PMD mappings"
 }
