@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * egmfs: the objects of the egm configfs tree (DESIGN §2).
+ * egmfs: the objects of the egm configfs tree
+ * (Documentation/ABI/testing/configfs-egm).
  *
  *   <root>/regions/socket<PXM>/	base size pxm numa_node source free
  *					retired_pages retired devices (ro)
@@ -124,7 +125,7 @@ int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
 		      u64 addr);
 
 /*
- * Write enable and explain a failure the way DESIGN §7 wants:
+ * Write enable and explain a failure as egmfs.8 (DIAGNOSTICS) shows:
  * "egmfs: vm1: enable: Device or resource busy (extent overlaps vm0)".
  * Returns 0 or -errno; the message is printed here.
  */

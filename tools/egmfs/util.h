@@ -2,7 +2,8 @@
 /*
  * egmfs: value parsing and formatting shared by every command.
  *
- * The parsers accept exactly the grammar of DESIGN §9, so that a value
+ * The parsers accept exactly the input grammar of
+ * Documentation/ABI/testing/configfs-egm, so that a value
  * egmfs accepts is one the kernel accepts too; egmfs then writes the
  * normalised form (decimal bytes, four-digit octal mode).
  */

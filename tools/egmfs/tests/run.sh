@@ -526,7 +526,7 @@ c_restore_dup_keys() {
 		"retired.socket0: duplicate key"
 }
 
-# DESIGN's exit codes: a malformed NAME is a usage error (2) everywhere
+# egmfs.8's EXIT STATUS: a malformed NAME is a usage error (2) everywhere
 c_exit_codes() {
 	local c
 	for c in show enable disable destroy; do
