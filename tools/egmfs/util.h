@@ -20,8 +20,7 @@ typedef uint32_t u32;
 typedef int64_t s64;
 
 /* The kernel's __printf(); userspace headers lack it. */
-#define EGMFS_FMT_ATTR		format
-#define __printf(a, b)		__attribute__((EGMFS_FMT_ATTR(printf, a, b)))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 #define EGM_NAME_MAX		32
 #define EGM_ID_MAX		4294967294ULL
