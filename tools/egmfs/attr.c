@@ -86,7 +86,7 @@ int attr_read(const char *dir, const char *name, char *buf, size_t len)
 
 int attr_read_alloc(const char *dir, const char *name, char **out)
 {
-	size_t cap = EGM_ATTR_MAX, got = 0;
+	size_t cap = EGMFS_ATTR_MAX, got = 0;
 	char *buf = NULL;
 	ssize_t n;
 	int fd;

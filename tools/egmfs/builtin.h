@@ -52,7 +52,7 @@ int print_help(const char *usage);
  * The JSON form of an instance: the file format, plus the runtime fields
  * of 'list --json' when ctx is given.
  */
-struct json_object *inst_to_json(const struct egm_inst *inst,
+struct json_object *inst_to_json(const struct egmfs_inst *inst,
 				 struct egmfs_ctx *ctx);
 int print_json(struct json_object *obj);
 

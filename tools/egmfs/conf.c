@@ -38,7 +38,7 @@ struct conf_retire {
 
 struct conf {
 	const char *file;
-	struct egm_inst *inst;
+	struct egmfs_inst *inst;
 	size_t nr_inst;
 	struct conf_retire *retire;
 	size_t nr_retire;
@@ -111,9 +111,9 @@ static int get_id(const struct conf *c, const char *field,
 		return bad(c, field, "expected an integer, not %s",
 			   type_name(o));
 	v = json_object_get_int64(o);
-	if (v < 0 || (u64)v > EGM_ID_MAX)
+	if (v < 0 || (u64)v > EGMFS_ID_MAX)
 		return bad(c, field, "invalid id %s (0 to %llu)",
-			   json_object_to_json_string(o), EGM_ID_MAX);
+			   json_object_to_json_string(o), EGMFS_ID_MAX);
 	*val = v;
 	return 0;
 }
@@ -129,7 +129,7 @@ static const char *get_string(const struct conf *c, const char *field,
 }
 
 static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
-		      struct egm_inst *inst, unsigned long pagesize)
+		      struct egmfs_inst *inst, unsigned long pagesize)
 {
 	char field[96], where[48];
 	bool have_name = false, have_region = false;
@@ -233,16 +233,16 @@ static int check_overlaps(struct conf *c)
 	size_t i, j;
 
 	for (i = 0; i < c->nr_inst; i++) {
-		const struct egm_inst *a = &c->inst[i];
+		const struct egmfs_inst *a = &c->inst[i];
 
 		for (j = 0; j < i; j++) {
-			const struct egm_inst *b = &c->inst[j];
+			const struct egmfs_inst *b = &c->inst[j];
 
 			if (!a->enable || !b->enable ||
 			    strcmp(a->region, b->region))
 				continue;
-			if (a->offset >= egm_inst_end(b, NULL) ||
-			    b->offset >= egm_inst_end(a, NULL))
+			if (a->offset >= egmfs_inst_end(b, NULL) ||
+			    b->offset >= egmfs_inst_end(a, NULL))
 				continue;
 			snprintf(where, sizeof(where), "instances[%zu]", i);
 			return bad(c, where,
@@ -739,13 +739,13 @@ static int cmp_saved(const void *a, const void *b)
  * reloaded without a restore). Firmware entries come back by themselves.
  * A retirement never leaves the file by accident.
  */
-static struct json_object *saved_retired(const struct egm_region *regions,
+static struct json_object *saved_retired(const struct egmfs_region *regions,
 					 size_t nr, const struct conf *old,
 					 size_t *count)
 {
 	struct saved_retire *v;
 	struct json_object *map, *list = NULL;
-	const struct egm_region *reg;
+	const struct egmfs_region *reg;
 	size_t i, j, n = 0, cap = old ? old->nr_retire : 0;
 	char addr[24];
 
@@ -754,20 +754,20 @@ static struct json_object *saved_retired(const struct egm_region *regions,
 	v = xcalloc(cap, sizeof(*v));
 	for (i = 0; i < nr; i++) {
 		for (j = 0; j < regions[i].nr_retired; j++) {
-			const struct egm_retired *e = &regions[i].retired[j];
+			const struct egmfs_retired *e = &regions[i].retired[j];
 
 			if (strcmp(e->source, "runtime") &&
 			    strcmp(e->source, "poison"))
 				continue;
 			v[n].region = regions[i].name;
-			v[n++].block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+			v[n++].block = e->addr & ~(EGMFS_BLOCK_SIZE - 1);
 		}
 	}
 	for (i = 0; old && i < old->nr_retire; i++) {
 		const struct conf_retire *e = &old->retire[i];
-		u64 block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+		u64 block = e->addr & ~(EGMFS_BLOCK_SIZE - 1);
 
-		reg = egm_region_find(regions, nr, e->region);
+		reg = egmfs_region_find(regions, nr, e->region);
 		if (reg) {
 			/* firmware lists it again at every load */
 			for (j = 0; j < reg->nr_retired; j++)
@@ -804,7 +804,7 @@ static const char save_usage[] =
 "\n"
 "Write every instance (enabled ones by minor, then disabled ones by name)\n"
 "and the runtime and poison retirements of every region to FILE (default\n"
-EGM_DEFAULT_FILE ", '-' for standard output). The file is replaced\n"
+EGMFS_DEFAULT_FILE ", '-' for standard output). The file is replaced\n"
 "atomically and has mode 0600; the previous one is kept as FILE.bak.\n"
 "Retirements already in FILE are kept, also those of regions absent\n"
 "now. A symbolic link FILE is written through to its target.\n"
@@ -819,11 +819,11 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ }
 	};
 	struct json_object *top, *arr;
-	const char *file = EGM_DEFAULT_FILE, *text;
+	const char *file = EGMFS_DEFAULT_FILE, *text;
 	char *target = NULL, *old_data = NULL, *bak = NULL, *data;
 	struct conf old, *have_old = NULL;
-	struct egm_region *regions;
-	struct egm_inst *v;
+	struct egmfs_region *regions;
+	struct egmfs_inst *v;
 	size_t i, n, nr, nretired, old_len;
 	bool force = false;
 	struct stat st;
@@ -847,13 +847,13 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (optind < argc)
 		file = argv[optind];
 
-	if (egm_inst_list(ctx, &v, &n))
+	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
-	if (egm_region_list(ctx, &regions, &nr)) {
+	if (egmfs_region_list(ctx, &regions, &nr)) {
 		free(v);
 		return EGMFS_FAIL;
 	}
-	egm_inst_sort_by_minor(v, n);
+	egmfs_inst_sort_by_minor(v, n);
 
 	if (strcmp(file, "-")) {
 		target = save_target(file);
@@ -920,7 +920,7 @@ out:
 	if (have_old)
 		conf_free(have_old);
 	free(v);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 	free(target);
 	free(old_data);
 	free(bak);
@@ -956,28 +956,28 @@ static void action(struct restore *r, const char *fmt, ...)
 
 static void restore_retired(struct restore *r)
 {
-	const struct egm_region *reg;
-	struct egm_region *regions;
+	const struct egmfs_region *reg;
+	struct egmfs_region *regions;
 	size_t i, j, nr;
 	u64 block;
 	int ret;
 
 	if (!r->conf->nr_retire)
 		return;
-	if (egm_region_list(r->ctx, &regions, &nr)) {
+	if (egmfs_region_list(r->ctx, &regions, &nr)) {
 		r->failed++;
 		return;
 	}
 	for (i = 0; i < r->conf->nr_retire; i++) {
 		const struct conf_retire *e = &r->conf->retire[i];
 
-		reg = egm_region_find(regions, nr, e->region);
+		reg = egmfs_region_find(regions, nr, e->region);
 		if (!reg) {
 			report(e->region, "retire", ENODEV, "no such region");
 			r->failed++;
 			continue;
 		}
-		block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+		block = e->addr & ~(EGMFS_BLOCK_SIZE - 1);
 		for (j = 0; j < reg->nr_retired; j++)
 			if (reg->retired[j].addr == block)
 				break;
@@ -987,7 +987,7 @@ static void restore_retired(struct restore *r)
 		       (unsigned long long)e->addr);
 		if (r->dry_run)
 			continue;
-		ret = egm_region_retire(r->ctx, e->region, e->addr);
+		ret = egmfs_region_retire(r->ctx, e->region, e->addr);
 		if (ret) {
 			report(e->region, "retire", -ret,
 			       ret == -EINVAL ? "address 0x%llx not in the region" :
@@ -995,7 +995,7 @@ static void restore_retired(struct restore *r)
 			r->failed++;
 		}
 	}
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 }
 
 static const char *const diff_attrs[] = {
@@ -1003,7 +1003,7 @@ static const char *const diff_attrs[] = {
 };
 
 /* The value of attribute i of inst, as egmfs writes it. */
-static const char *attr_value(const struct egm_inst *inst, size_t i,
+static const char *attr_value(const struct egmfs_inst *inst, size_t i,
 			      char *buf, size_t len)
 {
 	switch (i) {
@@ -1037,19 +1037,19 @@ static const char *attr_value(const struct egm_inst *inst, size_t i,
  */
 enum { FIX_FAILED, FIX_DISABLED, FIX_ENABLED };
 
-static int restore_fix(struct restore *r, const struct egm_inst *want)
+static int restore_fix(struct restore *r, const struct egmfs_inst *want)
 {
 	char a[32], b[32];
-	struct egm_inst cur;
+	struct egmfs_inst cur;
 	bool differ[ARRAY_SIZE(diff_attrs)], any = false, created = false;
 	const char *attr;
 	size_t i;
 	int ret;
 
-	if (!egm_inst_exists(r->ctx, want->name)) {
+	if (!egmfs_inst_exists(r->ctx, want->name)) {
 		action(r, "create %s", want->name);
 		if (!r->dry_run) {
-			ret = egm_inst_mkdir(r->ctx, want->name);
+			ret = egmfs_inst_mkdir(r->ctx, want->name);
 			if (ret) {
 				report(want->name, "create", -ret, NULL);
 				r->failed++;
@@ -1065,7 +1065,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 		cur.mode = 0600;
 		ret = 0;
 	} else {
-		ret = egm_inst_load(r->ctx, want->name, &cur, &attr);
+		ret = egmfs_inst_load(r->ctx, want->name, &cur, &attr);
 	}
 	if (ret) {
 		report(want->name, attr, -ret, NULL);
@@ -1080,7 +1080,8 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 	if (cur.enable && (any || !want->enable)) {
 		action(r, "disable %s", want->name);
 		if (!r->dry_run) {
-			ret = egm_inst_write(r->ctx, want->name, "enable", "0");
+			ret = egmfs_inst_write(r->ctx, want->name, "enable",
+					       "0");
 			if (ret) {
 				report(want->name, "restore", -ret,
 				       ret == -EBUSY ?
@@ -1100,7 +1101,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 		action(r, "set %s %s %s", want->name, diff_attrs[i], val);
 		if (r->dry_run)
 			continue;
-		ret = egm_inst_write(r->ctx, want->name, diff_attrs[i], val);
+		ret = egmfs_inst_write(r->ctx, want->name, diff_attrs[i], val);
 		if (ret) {
 			report(want->name, diff_attrs[i], -ret,
 			       ret == -ENODEV && i == 0 ? "no region %s" : NULL,
@@ -1108,7 +1109,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 			r->failed++;
 			/* do not leave a half-made instance behind */
 			if (created)
-				egm_inst_rmdir(r->ctx, want->name);
+				egmfs_inst_rmdir(r->ctx, want->name);
 			return FIX_FAILED;
 		}
 	}
@@ -1118,7 +1119,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 static const char restore_usage[] =
 "usage: egmfs restore [--dry-run] [--wait|--no-wait] [--timeout SEC] [FILE]\n"
 "\n"
-"Re-create the instances of FILE (default " EGM_DEFAULT_FILE ", '-' for\n"
+"Re-create the instances of FILE (default " EGMFS_DEFAULT_FILE ", '-' for\n"
 "standard input). The whole file is checked first; a bad file changes\n"
 "nothing. Then the retirements are re-applied, missing instances are\n"
 "created, attributes that differ are fixed (an enabled instance is\n"
@@ -1152,7 +1153,7 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 	int wait = -1, timeout_ms = 30000, left, ret;
 	char *end;
 	long sec;
-	const char *file = EGM_DEFAULT_FILE;
+	const char *file = EGMFS_DEFAULT_FILE;
 	struct conf conf;
 	int *state;
 	size_t i, j;
@@ -1225,14 +1226,14 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 
 	/* enable in file order, so that minors come back the same */
 	for (i = 0; i < conf.nr_inst; i++) {
-		const struct egm_inst *want = &conf.inst[i];
+		const struct egmfs_inst *want = &conf.inst[i];
 
 		if (state[i] != FIX_DISABLED || !want->enable)
 			continue;
 		action(&r, "enable %s", want->name);
 		if (r.dry_run)
 			continue;
-		if (egm_inst_enable(ctx, want->name, true))
+		if (egmfs_inst_enable(ctx, want->name, true))
 			r.failed++;
 		else
 			state[i] = FIX_ENABLED;
@@ -1253,7 +1254,7 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 		if (state[i] != FIX_ENABLED || !conf.inst[i].enable)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ret = egm_inst_wait_link(ctx, conf.inst[i].name, left);
+		ret = egmfs_inst_wait_link(ctx, conf.inst[i].name, left);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		left -= (t1.tv_sec - t0.tv_sec) * 1000 +
 			(t1.tv_nsec - t0.tv_nsec) / 1000000;
@@ -1261,7 +1262,7 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 			left = 0;
 		if (!ret)
 			continue;
-		egm_inst_link(ctx, conf.inst[i].name, link, sizeof(link));
+		egmfs_inst_link(ctx, conf.inst[i].name, link, sizeof(link));
 		if (ret == -ETIMEDOUT)
 			complain(conf.inst[i].name, "restore",
 				 "%s is not its device node after %d s (is udev running with 70-egm.rules?)",

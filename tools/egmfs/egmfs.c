@@ -68,7 +68,7 @@ static const char egmfs_usage[] =
 "  clear                      disable and remove every instance\n"
 "Region commands:\n"
 "  retire ADDR                retire the 64 KiB block holding ADDR\n"
-"Configuration file (default " EGM_DEFAULT_FILE "):\n"
+"Configuration file (default " EGMFS_DEFAULT_FILE "):\n"
 "  save [FILE]                write instances and runtime retirements\n"
 "  restore [FILE]             re-create them (idempotent)\n"
 "Consumers:\n"
@@ -78,7 +78,7 @@ static const char egmfs_usage[] =
 "\n"
 "Global options:\n"
 "  -r, --root DIR   egm configfs directory (default $EGM_CONFIGFS or\n"
-"                   " EGM_DEFAULT_ROOT ")\n"
+"                   " EGMFS_DEFAULT_ROOT ")\n"
 "  -q, --quiet      changing commands do not print what they did\n"
 "  -h, --help       this text; 'egmfs <command> --help' for a command\n"
 "  -V, --version    print the version\n"
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 	int c;
 
 	if (!root || !*root)
-		root = EGM_DEFAULT_ROOT;
+		root = EGMFS_DEFAULT_ROOT;
 
 	/* '+': stop at the command, whose options are its own */
 	opterr = 0;
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 		usage_error(egmfs_usage, "unknown command '%s'", argv[optind]);
 		return 2;
 	}
-	if (egm_ctx_init(&ctx, root)) {
+	if (egmfs_ctx_init(&ctx, root)) {
 		fprintf(stderr, "egmfs: %s: %s\n", root, strerror(ENAMETOOLONG));
 		return 1;
 	}

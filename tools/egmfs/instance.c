@@ -20,7 +20,7 @@ static struct json_object *json_u64_or_null(u64 v)
 	return v ? json_object_new_uint64(v) : NULL;
 }
 
-struct json_object *inst_to_json(const struct egm_inst *inst,
+struct json_object *inst_to_json(const struct egmfs_inst *inst,
 				 struct egmfs_ctx *ctx)
 {
 	char path[PATH_MAX];
@@ -45,7 +45,7 @@ struct json_object *inst_to_json(const struct egm_inst *inst,
 	json_object_object_add(o, "minor", json_object_new_int(inst->minor));
 	json_object_object_add(o, "dev", json_object_new_string(inst->dev));
 	json_object_object_add(o, "state", json_object_new_string(inst->state));
-	egm_inst_link(ctx, inst->name, path, sizeof(path));
+	egmfs_inst_link(ctx, inst->name, path, sizeof(path));
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "resolved_size",
 			       json_u64_or_null(inst->resolved_size));
@@ -94,18 +94,18 @@ static int read_opts(int argc, char **argv, const char *usage, bool *json)
 }
 
 /* The runtime fields of every instance of v, from sysfs and the regions. */
-static void fill_runtime(struct egmfs_ctx *ctx, struct egm_inst *v, size_t n)
+static void fill_runtime(struct egmfs_ctx *ctx, struct egmfs_inst *v, size_t n)
 {
-	struct egm_region *regions = NULL;
+	struct egmfs_region *regions = NULL;
 	size_t i, nr = 0;
 
-	if (egm_region_list(ctx, &regions, &nr))
+	if (egmfs_region_list(ctx, &regions, &nr))
 		regions = NULL;
 	for (i = 0; i < n; i++)
-		egm_inst_runtime(ctx, &v[i], regions ?
-				 egm_region_find(regions, nr, v[i].region) :
-				 NULL);
-	egm_region_list_free(regions, nr);
+		egmfs_inst_runtime(ctx, &v[i], regions ?
+				   egmfs_region_find(regions, nr, v[i].region) :
+				   NULL);
+	egmfs_region_list_free(regions, nr);
 }
 
 static const char list_usage[] =
@@ -131,7 +131,7 @@ int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 	char state[32], path[PATH_MAX];
 	const char *region = NULL;
 	struct json_object *arr;
-	struct egm_inst *v;
+	struct egmfs_inst *v;
 	bool json = false;
 	size_t i, j, n;
 	int c;
@@ -159,7 +159,7 @@ int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (optind < argc)
 		return usage_error(list_usage, "list: unexpected argument '%s'",
 				   argv[optind]);
-	if (egm_inst_list(ctx, &v, &n))
+	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 	if (region) {
 		for (i = j = 0; i < n; i++)
@@ -181,7 +181,7 @@ int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 		       "NAME", "REGION", "OFFSET", "SIZE", "PAGESIZE", "NODE",
 		       "SCRUB", "OWNER", "MODE", "STATE", "DEVICE", "PATH");
 	for (i = 0; i < n; i++) {
-		const struct egm_inst *e = &v[i];
+		const struct egmfs_inst *e = &v[i];
 
 		snprintf(owner, sizeof(owner), "%u:%u", e->uid, e->gid);
 		if (e->minor >= 0)
@@ -201,7 +201,7 @@ int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 				 e->scrub_progress);
 		else
 			snprintf(state, sizeof(state), "%s", e->state);
-		egm_inst_link(ctx, e->name, path, sizeof(path));
+		egmfs_inst_link(ctx, e->name, path, sizeof(path));
 		printf("%-16s %-8s %8s %8s %8s %4s %-5s %-11s %04o %-14s %-11s %s\n",
 		       e->name, e->region[0] ? e->region : "-",
 		       fmt_size(e->offset, off, sizeof(off)),
@@ -224,7 +224,7 @@ static const char show_usage[] =
 
 int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 {
-	struct egm_inst inst;
+	struct egmfs_inst inst;
 	const char *attr, *name;
 	char buf[32], path[PATH_MAX];
 	bool json = false;
@@ -238,11 +238,11 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	name = argv[optind];
 	if (!valid_name(name))
 		return usage_error(show_usage, "show: invalid name \"%s\"", name);
-	if (!egm_inst_exists(ctx, name)) {
+	if (!egmfs_inst_exists(ctx, name)) {
 		report(name, "show", ENOENT, "no such instance");
 		return EGMFS_FAIL;
 	}
-	ret = egm_inst_load(ctx, name, &inst, &attr);
+	ret = egmfs_inst_load(ctx, name, &inst, &attr);
 	if (ret) {
 		report(name, attr, -ret, NULL);
 		return EGMFS_FAIL;
@@ -268,7 +268,7 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	printf("state:  %s\n", inst.state);
 	if (inst.minor >= 0)
 		printf("device: /dev/egm%d\n", inst.minor);
-	egm_inst_link(ctx, inst.name, path, sizeof(path));
+	egmfs_inst_link(ctx, inst.name, path, sizeof(path));
 	printf("path:   %s\n", path);
 	if (inst.resolved_size)
 		printf("resolved_size: %llu (%s)\n",
@@ -290,9 +290,9 @@ static void say_enabled(struct egmfs_ctx *ctx, const char *name)
 	char dir[PATH_MAX], link[PATH_MAX];
 	s64 minor = -1;
 
-	if (!egm_inst_dir(ctx, name, dir, sizeof(dir)))
+	if (!egmfs_inst_dir(ctx, name, dir, sizeof(dir)))
 		attr_read_s64(dir, "minor", &minor);
-	egm_inst_link(ctx, name, link, sizeof(link));
+	egmfs_inst_link(ctx, name, link, sizeof(link));
 	say(ctx, "enabled %s: /dev/egm%lld, link %s\n", name, (long long)minor,
 	    link);
 }
@@ -333,8 +333,9 @@ out:
 	return ret;
 }
 
-static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
-			 size_t n, u64 off, u64 size)
+static bool extent_clear(const struct egmfs_region *r,
+			 const struct egmfs_inst *v, size_t n, u64 off,
+			 u64 size)
 {
 	size_t i;
 	u64 b;
@@ -344,14 +345,14 @@ static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].region, r->name))
 			continue;
-		if (v[i].offset < off + size && egm_inst_end(&v[i], r) > off)
+		if (v[i].offset < off + size && egmfs_inst_end(&v[i], r) > off)
 			return false;
 	}
 	for (i = 0; i < r->nr_retired; i++) {
 		if (r->retired[i].addr < r->base)
 			continue;
-		b = (r->retired[i].addr - r->base) & ~(EGM_BLOCK_SIZE - 1);
-		if (b < off + size && b + EGM_BLOCK_SIZE > off)
+		b = (r->retired[i].addr - r->base) & ~(EGMFS_BLOCK_SIZE - 1);
+		if (b < off + size && b + EGMFS_BLOCK_SIZE > off)
 			return false;
 	}
 	return true;
@@ -366,33 +367,34 @@ static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
 static int pick_offset(struct egmfs_ctx *ctx, const char *region, u64 size,
 		       u64 *out)
 {
-	const struct egm_region *r;
-	struct egm_region *regions;
-	struct egm_inst *v;
+	const struct egmfs_region *r;
+	struct egmfs_region *regions;
+	struct egmfs_inst *v;
 	size_t i, n, nr, nc = 0, a;
 	u64 *cand, align[2] = { 2ULL << 20, ctx->pagesize }, c;
 	int ret = -ENOSPC;
 
-	if (egm_region_list(ctx, &regions, &nr))
+	if (egmfs_region_list(ctx, &regions, &nr))
 		return -EIO;
-	r = egm_region_find(regions, nr, region);
+	r = egmfs_region_find(regions, nr, region);
 	if (!r) {
-		egm_region_list_free(regions, nr);
+		egmfs_region_list_free(regions, nr);
 		return -ENODEV;
 	}
-	if (egm_inst_list(ctx, &v, &n)) {
-		egm_region_list_free(regions, nr);
+	if (egmfs_inst_list(ctx, &v, &n)) {
+		egmfs_region_list_free(regions, nr);
 		return -EIO;
 	}
 	cand = xcalloc(n + r->nr_retired + 1, sizeof(*cand));
 	cand[nc++] = 0;
 	for (i = 0; i < n; i++)
 		if (!strcmp(v[i].region, r->name))
-			cand[nc++] = egm_inst_end(&v[i], r);
+			cand[nc++] = egmfs_inst_end(&v[i], r);
 	for (i = 0; i < r->nr_retired; i++)
 		if (r->retired[i].addr >= r->base)
 			cand[nc++] = ((r->retired[i].addr - r->base) &
-				      ~(EGM_BLOCK_SIZE - 1)) + EGM_BLOCK_SIZE;
+				      ~(EGMFS_BLOCK_SIZE - 1)) +
+				     EGMFS_BLOCK_SIZE;
 	for (a = size % align[0] ? 1 : 0; a < 2 && ret; a++) {
 		u64 best = UINT64_MAX;
 
@@ -410,7 +412,7 @@ static int pick_offset(struct egmfs_ctx *ctx, const char *region, u64 size,
 	}
 	free(cand);
 	free(v);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 	return ret;
 }
 
@@ -548,7 +550,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 		snprintf(offset, sizeof(offset), "%llu", (unsigned long long)v);
 	}
 
-	ret = egm_inst_mkdir(ctx, name);
+	ret = egmfs_inst_mkdir(ctx, name);
 	if (ret) {
 		report(name, "create", -ret,
 		       ret == -EEXIST ? "instance exists" : NULL);
@@ -567,7 +569,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 
 			if (!val || !*val)
 				continue;
-			ret = egm_inst_write(ctx, name, a, val);
+			ret = egmfs_inst_write(ctx, name, a, val);
 			if (!ret)
 				continue;
 			if (ret == -ENODEV && i == 0)
@@ -582,7 +584,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 			goto undo;
 		}
 	}
-	if (enable && egm_inst_enable(ctx, name, true))
+	if (enable && egmfs_inst_enable(ctx, name, true))
 		goto undo;
 	say(ctx, "created %s in %s at offset %s\n", name, region,
 	    offset[0] ? offset : "0");
@@ -591,7 +593,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 	return 0;
 
 undo:
-	ret = egm_inst_rmdir(ctx, name);
+	ret = egmfs_inst_rmdir(ctx, name);
 	if (ret)
 		report(name, "remove after failed create", -ret, NULL);
 	return EGMFS_FAIL;
@@ -627,7 +629,7 @@ static int names_cmd(int argc, char **argv, const char *usage)
 static int check_exists(struct egmfs_ctx *ctx, const char *name,
 			const char *action)
 {
-	if (egm_inst_exists(ctx, name))
+	if (egmfs_inst_exists(ctx, name))
 		return 0;
 	report(name, action, ENOENT, "no such instance");
 	return -ENOENT;
@@ -662,7 +664,7 @@ static int enable_disable(int argc, char **argv, struct egmfs_ctx *ctx,
 		return ret > 0 ? 0 : ret;
 	for (i = optind; i < argc; i++) {
 		if (check_exists(ctx, argv[i], on ? "enable" : "disable") ||
-		    egm_inst_enable(ctx, argv[i], on))
+		    egmfs_inst_enable(ctx, argv[i], on))
 			failed++;
 		else if (on)
 			say_enabled(ctx, argv[i]);
@@ -687,13 +689,13 @@ static int destroy_one(struct egmfs_ctx *ctx, const char *name)
 {
 	int ret;
 
-	ret = egm_inst_write(ctx, name, "enable", "0");
+	ret = egmfs_inst_write(ctx, name, "enable", "0");
 	if (ret) {
 		report(name, "destroy", -ret, ret == -EBUSY ?
 		       "device is open or mapped" : NULL);
 		return ret;
 	}
-	ret = egm_inst_rmdir(ctx, name);
+	ret = egmfs_inst_rmdir(ctx, name);
 	if (ret) {
 		report(name, "destroy", -ret, ret == -EBUSY ?
 		       "device is open or mapped" : NULL);

@@ -32,7 +32,7 @@ struct extent {
  * relative to the region): the instance cut around every retired 64 KiB
  * block. Returns the count; *v is malloc'd.
  */
-static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
+static size_t free_extents(const struct egmfs_region *r, u64 start, u64 size,
 			   struct extent **v)
 {
 	size_t i, n = 0;
@@ -44,8 +44,8 @@ static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
 	for (i = 0; i < r->nr_retired; i++) {
 		if (r->retired[i].addr < r->base)
 			continue;
-		b = (r->retired[i].addr - r->base) & ~(EGM_BLOCK_SIZE - 1);
-		if (b + EGM_BLOCK_SIZE <= start || b >= end)
+		b = (r->retired[i].addr - r->base) & ~(EGMFS_BLOCK_SIZE - 1);
+		if (b + EGMFS_BLOCK_SIZE <= start || b >= end)
 			continue;
 		/* insertion sort: the lists are short */
 		for (j = nb; j && blocks[j - 1] > b; j--)
@@ -58,8 +58,8 @@ static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
 			e[n].off = pos - start;
 			e[n++].len = blocks[i] - pos;
 		}
-		if (blocks[i] + EGM_BLOCK_SIZE > pos)
-			pos = blocks[i] + EGM_BLOCK_SIZE;
+		if (blocks[i] + EGMFS_BLOCK_SIZE > pos)
+			pos = blocks[i] + EGMFS_BLOCK_SIZE;
 	}
 	if (pos < end) {
 		e[n].off = pos - start;
@@ -169,11 +169,11 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ }
 	};
 	const char *gpu = NULL, *qemu_given = NULL, *name, *attr;
-	const struct egm_region *r = NULL;
-	struct egm_region *regions = NULL;
+	const struct egmfs_region *r = NULL;
+	struct egmfs_region *regions = NULL;
 	char link[PATH_MAX], *qemu = NULL;
 	struct extent *ext = NULL;
-	struct egm_inst inst;
+	struct egmfs_inst inst;
 	size_t i, nr = 0, next = 0;
 	u32 node = 0;
 	int c, ret = EGMFS_FAIL, has;
@@ -211,11 +211,11 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!valid_name(name))
 		return usage_error(qemu_usage, "qemu-args: invalid name \"%s\"",
 				   name);
-	if (!egm_inst_exists(ctx, name)) {
+	if (!egmfs_inst_exists(ctx, name)) {
 		report(name, "qemu-args", ENOENT, "no such instance");
 		return EGMFS_FAIL;
 	}
-	ret = egm_inst_load(ctx, name, &inst, &attr);
+	ret = egmfs_inst_load(ctx, name, &inst, &attr);
 	if (ret) {
 		report(name, attr, -ret, NULL);
 		return EGMFS_FAIL;
@@ -227,17 +227,17 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 			 name);
 		return EGMFS_FAIL;
 	}
-	if (egm_region_list(ctx, &regions, &nr))
+	if (egmfs_region_list(ctx, &regions, &nr))
 		return EGMFS_FAIL;
-	r = egm_region_find(regions, nr, inst.region);
-	egm_inst_runtime(ctx, &inst, r);
+	r = egmfs_region_find(regions, nr, inst.region);
+	egmfs_inst_runtime(ctx, &inst, r);
 	if (!r || !inst.resolved_size || !inst.pagesize) {
 		complain(name, "qemu-args",
 			 "cannot read its resolved size and page size from %s/egm%d",
 			 ctx->sysfs, inst.minor);
 		goto out;
 	}
-	egm_inst_link(ctx, name, link, sizeof(link));
+	egmfs_inst_link(ctx, name, link, sizeof(link));
 	next = free_extents(r, inst.offset, inst.resolved_size, &ext);
 	if (!next) {
 		complain(name, "qemu-args", "every block of it is retired");
@@ -283,7 +283,7 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 out:
 	free(qemu);
 	free(ext);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 	return ret;
 }
 
@@ -299,7 +299,7 @@ static const char cdi_usage[] =
 "runtimes (containerd, CRI-O, podman) and DRA drivers then request\n"
 "nvidia.com/egm=NAME.\n"
 "\n"
-"  -o, --output FILE   default " EGM_DEFAULT_CDI ", '-' for standard output\n";
+"  -o, --output FILE   default " EGMFS_DEFAULT_CDI ", '-' for standard output\n";
 
 int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 {
@@ -308,11 +308,11 @@ int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *file = EGM_DEFAULT_CDI, *text;
+	const char *file = EGMFS_DEFAULT_CDI, *text;
 	struct json_object *top, *devs, *dev, *edits, *nodes, *node;
 	char link[PATH_MAX], *data;
 	unsigned int maj, min;
-	struct egm_inst *v;
+	struct egmfs_inst *v;
 	size_t i, n, count = 0;
 	int c, ret;
 
@@ -332,9 +332,9 @@ int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (optind < argc)
 		return usage_error(cdi_usage, "cdi: unexpected argument '%s'",
 				   argv[optind]);
-	if (egm_inst_list(ctx, &v, &n))
+	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
-	egm_inst_sort_by_minor(v, n);
+	egmfs_inst_sort_by_minor(v, n);
 
 	top = json_object_new_object();
 	json_object_object_add(top, "cdiVersion",
@@ -346,7 +346,7 @@ int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 		if (v[i].minor < 0 ||
 		    sscanf(v[i].dev, "%u:%u", &maj, &min) != 2)
 			continue;
-		egm_inst_link(ctx, v[i].name, link, sizeof(link));
+		egmfs_inst_link(ctx, v[i].name, link, sizeof(link));
 		node = json_object_new_object();
 		json_object_object_add(node, "path",
 				       json_object_new_string(link));

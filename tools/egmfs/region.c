@@ -10,7 +10,7 @@
 
 #include "builtin.h"
 
-static struct json_object *region_to_json(const struct egm_region *r)
+static struct json_object *region_to_json(const struct egmfs_region *r)
 {
 	struct json_object *o = json_object_new_object(), *a;
 	char addr[24];
@@ -61,7 +61,7 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct egm_region *v;
+	struct egmfs_region *v;
 	struct json_object *arr;
 	bool json = false;
 	char size[32], free_[32], devs[256];
@@ -86,14 +86,14 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 		return usage_error(regions_usage,
 				   "regions: unexpected argument '%s'",
 				   argv[optind]);
-	if (egm_region_list(ctx, &v, &n))
+	if (egmfs_region_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 
 	if (json) {
 		arr = json_object_new_array();
 		for (i = 0; i < n; i++)
 			json_object_array_add(arr, region_to_json(&v[i]));
-		egm_region_list_free(v, n);
+		egmfs_region_list_free(v, n);
 		return print_json(arr);
 	}
 	if (n)
@@ -101,7 +101,7 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 		       "BASE", "SIZE", "PXM", "NODE", "SOURCE", "FREE",
 		       "RETIRED", "DEVICES");
 	for (i = 0; i < n; i++) {
-		const struct egm_region *r = &v[i];
+		const struct egmfs_region *r = &v[i];
 
 		used = 0;
 		devs[0] = '\0';
@@ -123,7 +123,7 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 			       (unsigned long long)v[i].retired[j].addr,
 			       v[i].retired[j].source);
 	}
-	egm_region_list_free(v, n);
+	egmfs_region_list_free(v, n);
 	return 0;
 }
 
@@ -142,8 +142,8 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const struct egm_region *r = NULL;
-	struct egm_region *v;
+	const struct egmfs_region *r = NULL;
+	struct egmfs_region *v;
 	u64 addr;
 	size_t i, n;
 	int c, ret;
@@ -161,7 +161,7 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 		return usage_error(retire_usage,
 				   "retire: invalid address \"%s\"",
 				   argv[optind]);
-	if (egm_region_list(ctx, &v, &n))
+	if (egmfs_region_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 	for (i = 0; i < n; i++) {
 		if (addr >= v[i].base && addr - v[i].base < v[i].size) {
@@ -172,17 +172,17 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!r) {
 		complain(argv[optind], "retire",
 			 "address is not in any EGM region");
-		egm_region_list_free(v, n);
+		egmfs_region_list_free(v, n);
 		return EGMFS_FAIL;
 	}
-	ret = egm_region_retire(ctx, r->name, addr);
+	ret = egmfs_region_retire(ctx, r->name, addr);
 	if (ret)
 		report(r->name, "retire", -ret, "address 0x%llx",
 		       (unsigned long long)addr);
 	else
 		say(ctx, "retired %s block 0x%llx (64 KiB); 'egmfs save' keeps it across reboots\n",
 		    r->name,
-		    (unsigned long long)(addr & ~(EGM_BLOCK_SIZE - 1)));
-	egm_region_list_free(v, n);
+		    (unsigned long long)(addr & ~(EGMFS_BLOCK_SIZE - 1)));
+	egmfs_region_list_free(v, n);
 	return ret ? EGMFS_FAIL : 0;
 }

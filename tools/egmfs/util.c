@@ -86,7 +86,7 @@ int parse_id(const char *s, u32 *val)
 	ret = parse_number(s, &v, false);
 	if (ret)
 		return ret;
-	if (v > EGM_ID_MAX)
+	if (v > EGMFS_ID_MAX)
 		return -ERANGE;
 	*val = v;
 	return 0;
@@ -106,7 +106,7 @@ int parse_mode(const char *s, unsigned int *val)
 		v = v * 8 + (s[i] - '0');
 	}
 	/* 0 is refused by the driver: devtmpfs would make it 0600 */
-	if (!v || v > EGM_MODE_MAX)
+	if (!v || v > EGMFS_MODE_MAX)
 		return -ERANGE;
 	*val = v;
 	return 0;
@@ -127,7 +127,7 @@ bool valid_name(const char *s)
 {
 	size_t i, len = strlen(s);
 
-	if (len < 1 || len > EGM_NAME_MAX || s[0] == '.' || s[0] == '-')
+	if (len < 1 || len > EGMFS_NAME_MAX || s[0] == '.' || s[0] == '-')
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = s[i];

@@ -22,10 +22,10 @@ typedef int64_t s64;
 /* The kernel's __printf(); userspace headers lack it. */
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
 
-#define EGM_NAME_MAX		32
-#define EGM_ID_MAX		4294967294ULL
-#define EGM_MODE_MAX		0777
-#define EGM_BLOCK_SIZE		(64ULL << 10)
+#define EGMFS_NAME_MAX		32
+#define EGMFS_ID_MAX		4294967294ULL
+#define EGMFS_MODE_MAX		0777
+#define EGMFS_BLOCK_SIZE	(64ULL << 10)
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
