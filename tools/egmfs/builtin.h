@@ -10,6 +10,7 @@
 #ifndef EGMFS_BUILTIN_H
 #define EGMFS_BUILTIN_H
 
+#include <getopt.h>
 #include <json-c/json.h>
 #include <sys/types.h>
 
@@ -49,11 +50,40 @@ int usage_error(const char *usage, const char *fmt, ...)
 int print_help(const char *usage);
 
 /*
+ * A command's option handler: gets each option character but 'h' with
+ * its argument (NULL for a flag); returns 0 or usage_error()'s value.
+ */
+typedef int (*opt_fn)(int c, const char *arg, void *data);
+
+/*
+ * The option loop of a command (argv[0] is its name): getopt_long() over
+ * argv, each option handed to fn; -h/--help prints usage, an unknown
+ * option or a missing argument is the usage error "<command>: bad option
+ * '<arg>'". Returns 0 with optind at the first operand, 1 after --help,
+ * or EGMFS_USAGE.
+ */
+int parse_opts(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, const char *usage,
+	       opt_fn fn, void *data);
+/* The usage error "<command>: unexpected argument" if an operand is left. */
+int no_operands(int argc, char **argv, const char *usage);
+/* opt_fn for a lone flag (data: a bool) or string option (a const char *) */
+int opt_flag(int c, const char *arg, void *flag);
+int opt_string(int c, const char *arg, void *str);
+/* the options of a command that has none but --help ("h") */
+extern const struct option help_opts[];
+/* parse_opts() for the read commands: --json and --help */
+int read_opts(int argc, char **argv, const char *usage, bool *json);
+
+/*
  * The JSON form of an instance: the file format, plus the runtime fields
  * of 'list --json' when ctx is given.
  */
 struct json_object *inst_to_json(const struct egmfs_inst *inst,
 				 struct egmfs_ctx *ctx);
+/* A JSON array of inst_to_json() of each of the n instances of v. */
+struct json_object *insts_to_json(const struct egmfs_inst *v, size_t n,
+				  struct egmfs_ctx *ctx);
 int print_json(struct json_object *obj);
 
 #endif

@@ -104,6 +104,67 @@ int print_help(const char *usage)
 	return 0;
 }
 
+int parse_opts(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, const char *usage,
+	       opt_fn fn, void *data)
+{
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(usage);
+			return 1;
+		}
+		if (c == '?' || !fn)
+			return usage_error(usage, "%s: bad option '%s'", argv[0],
+					   argv[optind - 1]);
+		ret = fn(c, optarg, data);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int no_operands(int argc, char **argv, const char *usage)
+{
+	if (optind < argc)
+		return usage_error(usage, "%s: unexpected argument '%s'",
+				   argv[0], argv[optind]);
+	return 0;
+}
+
+int opt_flag(int c, const char *arg, void *flag)
+{
+	(void)c;
+	(void)arg;
+	*(bool *)flag = true;
+	return 0;
+}
+
+int opt_string(int c, const char *arg, void *str)
+{
+	(void)c;
+	*(const char **)str = arg;
+	return 0;
+}
+
+const struct option help_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ }
+};
+
+int read_opts(int argc, char **argv, const char *usage, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+
+	return parse_opts(argc, argv, "jh", opts, usage, opt_flag, json);
+}
+
 static struct cmd_struct *find_cmd(const char *name)
 {
 	size_t i;

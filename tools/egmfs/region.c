@@ -54,48 +54,12 @@ static const char regions_usage[] =
 "  -j, --json   print a JSON array of region objects, with the devices and\n"
 "               the retired blocks ({\"addr\", \"source\"}) as arrays\n";
 
-int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
+/* 'egmfs regions' without --json: a table, then the retired blocks */
+static void regions_text(const struct egmfs_region *v, size_t n)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	struct egmfs_region *v;
-	struct json_object *arr;
-	bool json = false;
 	char size[32], free_[32], devs[256];
-	size_t i, j, n, used;
-	int c;
+	size_t i, j, used;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help(regions_usage);
-		default:
-			return usage_error(regions_usage,
-					   "regions: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(regions_usage,
-				   "regions: unexpected argument '%s'",
-				   argv[optind]);
-	if (egmfs_region_list(ctx, &v, &n))
-		return EGMFS_FAIL;
-
-	if (json) {
-		arr = json_object_new_array();
-		for (i = 0; i < n; i++)
-			json_object_array_add(arr, region_to_json(&v[i]));
-		egmfs_region_list_free(v, n);
-		return print_json(arr);
-	}
 	if (n)
 		printf("%-10s %-18s %8s %4s %4s %-6s %8s %7s %s\n", "REGION",
 		       "BASE", "SIZE", "PXM", "NODE", "SOURCE", "FREE",
@@ -123,6 +87,32 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 			       (unsigned long long)v[i].retired[j].addr,
 			       v[i].retired[j].source);
 	}
+}
+
+int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	struct egmfs_region *v;
+	struct json_object *arr;
+	bool json = false;
+	size_t i, n;
+	int ret;
+
+	ret = read_opts(argc, argv, regions_usage, &json);
+	if (!ret)
+		ret = no_operands(argc, argv, regions_usage);
+	if (ret)
+		return ret > 0 ? 0 : ret;
+	if (egmfs_region_list(ctx, &v, &n))
+		return EGMFS_FAIL;
+
+	if (json) {
+		arr = json_object_new_array();
+		for (i = 0; i < n; i++)
+			json_object_array_add(arr, region_to_json(&v[i]));
+		egmfs_region_list_free(v, n);
+		return print_json(arr);
+	}
+	regions_text(v, n);
 	egmfs_region_list_free(v, n);
 	return 0;
 }
@@ -138,23 +128,15 @@ static const char retire_usage[] =
 
 int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	const struct egmfs_region *r = NULL;
 	struct egmfs_region *v;
 	u64 addr;
 	size_t i, n;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h')
-			return print_help(retire_usage);
-		return usage_error(retire_usage, "retire: bad option '%s'",
-				   argv[optind - 1]);
-	}
+	ret = parse_opts(argc, argv, "h", help_opts, retire_usage, NULL, NULL);
+	if (ret)
+		return ret > 0 ? 0 : ret;
 	if (argc - optind != 1)
 		return usage_error(retire_usage, "retire: expected one ADDR");
 	if (parse_size(argv[optind], &addr))
