@@ -1201,10 +1201,8 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 	r.conf = &conf;
 
 	/* Is the module there at all? */
-	nr = list_dirs(ctx->instances, &names);
+	nr = egmfs_list_groups(ctx->instances, "restore", &names);
 	if (nr < 0) {
-		report(ctx->instances, "restore", -nr,
-		       nr == -ENOENT ? "is the egm module loaded?" : NULL);
 		conf_free(&conf);
 		return EGMFS_FAIL;
 	}

@@ -180,20 +180,27 @@ int egmfs_inst_load(struct egmfs_ctx *ctx, const char *name,
 	return 0;
 }
 
+int egmfs_list_groups(const char *dir, const char *what, char ***names)
+{
+	int nr = list_dirs(dir, names);
+
+	if (nr < 0)
+		report(dir, what, -nr, nr == -ENOENT ?
+		       "is the egm module loaded?" : NULL);
+	return nr;
+}
+
 int egmfs_inst_list(struct egmfs_ctx *ctx, struct egmfs_inst **v, size_t *n)
 {
 	const char *attr;
 	char **names;
 	int i, nr, ret;
 
-	nr = list_dirs(ctx->instances, &names);
-	if (nr < 0) {
-		report(ctx->instances, "list", -nr, nr == -ENOENT ?
-		       "is the egm module loaded?" : NULL);
-		return nr;
-	}
-	*v = xcalloc(nr, sizeof(**v));
 	*n = 0;
+	nr = egmfs_list_groups(ctx->instances, "list", &names);
+	if (nr < 0)
+		return nr;
+	*v = xcalloc(nr, sizeof(**v));
 	for (i = 0; i < nr; i++) {
 		ret = egmfs_inst_load(ctx, names[i], &(*v)[*n], &attr);
 		if (ret == -ENOENT && !egmfs_inst_exists(ctx, names[i])) {
@@ -203,6 +210,7 @@ int egmfs_inst_list(struct egmfs_ctx *ctx, struct egmfs_inst **v, size_t *n)
 			free_names(names);
 			free(*v);
 			*v = NULL;
+			*n = 0;
 			return ret;
 		}
 		(*n)++;
@@ -395,6 +403,27 @@ static int read_lines(const char *dir, const char *name, char ***lines)
 	return n;
 }
 
+/* The n lines "0x<addr> <origin>" of retired into r->retired. */
+static int parse_retired(struct egmfs_region *r, char **lines, size_t n)
+{
+	size_t i;
+
+	r->nr_retired = n;
+	r->retired = xcalloc(n, sizeof(*r->retired));
+	for (i = 0; i < n; i++) {
+		struct egmfs_retired *e = &r->retired[i];
+		char *sp = strchr(lines[i], ' ');
+
+		if (!sp)
+			return -EPROTO;
+		*sp++ = '\0';
+		if (parse_size(lines[i], &e->addr) ||
+		    strscpy(e->source, sp, sizeof(e->source)) < 0)
+			return -EPROTO;
+	}
+	return 0;
+}
+
 int egmfs_region_load(struct egmfs_ctx *ctx, const char *name,
 		      struct egmfs_region *r, const char **attr)
 {
@@ -410,7 +439,7 @@ int egmfs_region_load(struct egmfs_ctx *ctx, const char *name,
 		{ "free", FIELD_U64, &r->free, 0 },
 		{ "retired_pages", FIELD_U64, &r->retired_pages, 0 },
 	};
-	int i, ret;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	if (strlen(name) >= sizeof(r->name)) {
@@ -437,32 +466,19 @@ int egmfs_region_load(struct egmfs_ctx *ctx, const char *name,
 		return ret;
 	*attr = "retired";
 	ret = read_lines(dir, "retired", &lines);
-	if (ret < 0)
-		goto err;
-	r->nr_retired = ret;
-	r->retired = xcalloc(ret, sizeof(*r->retired));
-	for (i = 0; lines[i]; i++) {
-		struct egmfs_retired *e = &r->retired[i];
-		char *sp = strchr(lines[i], ' ');
-
-		ret = -EPROTO;
-		if (!sp)
-			goto err;
-		*sp++ = '\0';
-		if (parse_size(lines[i], &e->addr) ||
-		    strscpy(e->source, sp, sizeof(e->source)) < 0)
-			goto err;
+	if (ret >= 0) {
+		ret = parse_retired(r, lines, ret);
+		free_names(lines);
 	}
-	free_names(lines);
+	if (ret < 0) {
+		free_names(r->devices);
+		r->devices = NULL;
+		free(r->retired);
+		r->retired = NULL;
+		return ret;
+	}
 	*attr = NULL;
 	return 0;
-err:
-	free_names(lines);
-	free_names(r->devices);
-	r->devices = NULL;
-	free(r->retired);
-	r->retired = NULL;
-	return ret;
 }
 
 int egmfs_region_list(struct egmfs_ctx *ctx, struct egmfs_region **v,
@@ -472,14 +488,11 @@ int egmfs_region_list(struct egmfs_ctx *ctx, struct egmfs_region **v,
 	char **names;
 	int i, nr, ret;
 
-	nr = list_dirs(ctx->regions, &names);
-	if (nr < 0) {
-		report(ctx->regions, "list", -nr, nr == -ENOENT ?
-		       "is the egm module loaded?" : NULL);
-		return nr;
-	}
-	*v = xcalloc(nr, sizeof(**v));
 	*n = 0;
+	nr = egmfs_list_groups(ctx->regions, "list", &names);
+	if (nr < 0)
+		return nr;
+	*v = xcalloc(nr, sizeof(**v));
 	for (i = 0; i < nr; i++) {
 		ret = egmfs_region_load(ctx, names[i], &(*v)[*n], &attr);
 		if (ret) {
@@ -487,6 +500,7 @@ int egmfs_region_list(struct egmfs_ctx *ctx, struct egmfs_region **v,
 			free_names(names);
 			egmfs_region_list_free(*v, *n);
 			*v = NULL;
+			*n = 0;
 			return ret;
 		}
 		(*n)++;

@@ -88,6 +88,11 @@ bool egmfs_inst_exists(struct egmfs_ctx *ctx, const char *name);
 /* On failure *attr names the attribute that could not be read. */
 int egmfs_inst_load(struct egmfs_ctx *ctx, const char *name,
 		    struct egmfs_inst *inst, const char **attr);
+/*
+ * The sorted names of the groups in dir (instances or regions), or
+ * -errno after "egmfs: <dir>: <what>: <error>" on stderr.
+ */
+int egmfs_list_groups(const char *dir, const char *what, char ***names);
 /* Every instance, sorted by name; *n entries in *v, free() it. */
 int egmfs_inst_list(struct egmfs_ctx *ctx, struct egmfs_inst **v, size_t *n);
 void egmfs_inst_sort_by_minor(struct egmfs_inst *v, size_t n);
