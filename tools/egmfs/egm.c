@@ -404,7 +404,7 @@ static int read_lines(const char *dir, const char *name, char ***lines)
 }
 
 /* The n lines "0x<addr> <origin>" of retired into r->retired. */
-static int parse_retired(struct egmfs_region *r, char **lines, size_t n)
+static int parse_retired_lines(struct egmfs_region *r, char **lines, size_t n)
 {
 	size_t i;
 
@@ -467,7 +467,7 @@ int egmfs_region_load(struct egmfs_ctx *ctx, const char *name,
 	*attr = "retired";
 	ret = read_lines(dir, "retired", &lines);
 	if (ret >= 0) {
-		ret = parse_retired(r, lines, ret);
+		ret = parse_retired_lines(r, lines, ret);
 		free_names(lines);
 	}
 	if (ret < 0) {

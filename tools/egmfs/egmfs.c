@@ -114,7 +114,7 @@ int parse_opts(int argc, char **argv, const char *shortopts,
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(usage);
-			return 1;
+			return EGMFS_HELP;
 		}
 		if (c == '?' || !fn)
 			return usage_error(usage, "%s: bad option '%s'", argv[0],
@@ -146,6 +146,17 @@ int opt_string(int c, const char *arg, void *str)
 {
 	(void)c;
 	*(const char **)str = arg;
+	return 0;
+}
+
+int name_operand(int argc, char **argv, const char *usage, const char **name)
+{
+	if (argc - optind != 1)
+		return usage_error(usage, "%s: expected one NAME", argv[0]);
+	*name = argv[optind];
+	if (!valid_name(*name))
+		return usage_error(usage, "%s: invalid name \"%s\"", argv[0],
+				   *name);
 	return 0;
 }
 
@@ -214,7 +225,7 @@ static int run_builtin(struct cmd_struct *cmd, int argc, char **argv,
 			strerror(errno));
 		return 1;
 	}
-	if (!ret)
+	if (!ret || ret == EGMFS_HELP)
 		return 0;
 	return ret == EGMFS_USAGE ? 2 : 1;
 }

@@ -175,7 +175,7 @@ int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!ret)
 		ret = no_operands(argc, argv, list_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 	if (o.region) {
@@ -253,13 +253,10 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	int ret;
 
 	ret = read_opts(argc, argv, show_usage, &json);
+	if (!ret)
+		ret = name_operand(argc, argv, show_usage, &name);
 	if (ret)
-		return ret > 0 ? 0 : ret;
-	if (argc - optind != 1)
-		return usage_error(show_usage, "show: expected one NAME");
-	name = argv[optind];
-	if (!valid_name(name))
-		return usage_error(show_usage, "show: invalid name \"%s\"", name);
+		return ret;
 	if (!egmfs_inst_exists(ctx, name)) {
 		report(name, "show", ENOENT, "no such instance");
 		return EGMFS_FAIL;
@@ -429,13 +426,15 @@ static const char create_usage[] =
 "                    the last user; none: never\n"
 "  -e, --enable      enable it at once\n";
 
+#define NUM_LEN		24	/* a u64 in decimal and its NUL */
+
 /* create's command line, checked, as the values written to configfs */
 struct create_opts {
 	const char *name;
 	const char *region;
 	const char *scrub;		/* NULL: the kernel's default */
-	char offset[24];		/* "": not given */
-	char size[24];
+	char offset[NUM_LEN];		/* "": not given */
+	char size[NUM_LEN];
 	char uid[16];
 	char gid[16];
 	char mode[8];
@@ -443,12 +442,23 @@ struct create_opts {
 	bool auto_offset;		/* --offset auto: offset is picked */
 };
 
+/* --offset or --size: arg in decimal bytes into buf (NUM_LEN) */
+static int create_size_opt(const char *what, const char *arg, char *buf)
+{
+	u64 v;
+
+	if (parse_size(arg, &v))
+		return usage_error(create_usage, "create: invalid %s \"%s\"",
+				   what, arg);
+	snprintf(buf, NUM_LEN, "%llu", (unsigned long long)v);
+	return 0;
+}
+
 static int create_opt(int c, const char *arg, void *data)
 {
 	struct create_opts *o = data;
 	unsigned int m;
 	u32 u, g;
-	u64 v;
 
 	switch (c) {
 	case 'R':
@@ -462,19 +472,9 @@ static int create_opt(int c, const char *arg, void *data)
 		o->auto_offset = !strcmp(arg, "auto");
 		if (o->auto_offset)
 			break;
-		if (parse_size(arg, &v))
-			return usage_error(create_usage,
-					   "create: invalid offset \"%s\"", arg);
-		snprintf(o->offset, sizeof(o->offset), "%llu",
-			 (unsigned long long)v);
-		break;
+		return create_size_opt("offset", arg, o->offset);
 	case 's':
-		if (parse_size(arg, &v))
-			return usage_error(create_usage,
-					   "create: invalid size \"%s\"", arg);
-		snprintf(o->size, sizeof(o->size), "%llu",
-			 (unsigned long long)v);
-		break;
+		return create_size_opt("size", arg, o->size);
 	case 'u':
 		if (parse_owner(arg, &u, &g))
 			return usage_error(create_usage,
@@ -503,7 +503,7 @@ static int create_opt(int c, const char *arg, void *data)
 	return 0;
 }
 
-/* Parse create's command line into o: 0, 1 after --help, or EGMFS_USAGE. */
+/* create's command line into o: 0, EGMFS_HELP or EGMFS_USAGE */
 static int create_parse(int argc, char **argv, struct create_opts *o)
 {
 	static const struct option opts[] = {
@@ -599,7 +599,7 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 
 	ret = create_parse(argc, argv, &o);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	if (o.auto_offset && create_pick_offset(ctx, &o))
 		return EGMFS_FAIL;
 
@@ -676,7 +676,7 @@ static int enable_disable(int argc, char **argv, struct egmfs_ctx *ctx,
 
 	ret = names_cmd(argc, argv, on ? enable_usage : disable_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	for (i = optind; i < argc; i++) {
 		if (check_exists(ctx, argv[i], on ? "enable" : "disable") ||
 		    egmfs_inst_enable(ctx, argv[i], on))
@@ -725,7 +725,7 @@ int cmd_destroy(int argc, char **argv, struct egmfs_ctx *ctx)
 
 	ret = names_cmd(argc, argv, destroy_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	for (i = optind; i < argc; i++) {
 		if (check_exists(ctx, argv[i], "destroy") ||
 		    destroy_one(ctx, argv[i]))
@@ -760,7 +760,7 @@ int cmd_clear(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!ret)
 		ret = no_operands(argc, argv, clear_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	n = list_dirs(ctx->instances, &names);
 	if (n < 0) {
 		report(ctx->instances, "clear", -n, NULL);

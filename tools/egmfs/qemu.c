@@ -289,14 +289,10 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 	int ret;
 
 	ret = parse_opts(argc, argv, "n:g:Q:h", opts, qemu_usage, qemu_opt, &o);
+	if (!ret)
+		ret = name_operand(argc, argv, qemu_usage, &name);
 	if (ret)
-		return ret > 0 ? 0 : ret;
-	if (argc - optind != 1)
-		return usage_error(qemu_usage, "qemu-args: expected one NAME");
-	name = argv[optind];
-	if (!valid_name(name))
-		return usage_error(qemu_usage, "qemu-args: invalid name \"%s\"",
-				   name);
+		return ret;
 	ret = qemu_load(ctx, name, &inst, &regions, &nr, &r);
 	if (ret)
 		goto out;
@@ -404,36 +400,27 @@ int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *file = EGMFS_DEFAULT_CDI, *text;
+	const char *file = EGMFS_DEFAULT_CDI;
 	struct json_object *top;
 	struct egmfs_inst *v;
 	size_t n, count;
-	char *data;
 	int ret;
 
 	ret = parse_opts(argc, argv, "o:h", opts, cdi_usage, opt_string, &file);
 	if (!ret)
 		ret = no_operands(argc, argv, cdi_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 	egmfs_inst_sort_by_minor(v, n);
 	top = cdi_spec(ctx, v, n, &count);
 	free(v);
 
-	text = json_object_to_json_string_ext(top, EGMFS_JSON_FLAGS);
-	if (!strcmp(file, "-")) {
-		puts(text);
-		json_object_put(top);
-		return 0;
-	}
-	data = xcalloc(1, strlen(text) + 2);
-	sprintf(data, "%s\n", text);
-	json_object_put(top);
+	if (!strcmp(file, "-"))
+		return print_json(top);
 	/* readable by the container runtimes: 0644 like /etc/cdi specs */
-	ret = write_file_atomic(file, data, 0644);
-	free(data);
+	ret = write_json_file(file, top, 0644);
 	if (ret) {
 		report(file, "cdi", -ret, NULL);
 		return EGMFS_FAIL;

@@ -101,7 +101,7 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!ret)
 		ret = no_operands(argc, argv, regions_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	if (egmfs_region_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 
@@ -136,7 +136,7 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 
 	ret = parse_opts(argc, argv, "h", help_opts, retire_usage, NULL, NULL);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	if (argc - optind != 1)
 		return usage_error(retire_usage, "retire: expected one ADDR");
 	if (parse_size(argv[optind], &addr))

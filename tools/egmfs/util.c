@@ -2,6 +2,7 @@
 /*
  * egmfs: value parsing and formatting.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +27,10 @@ static int hexval(char c)
  */
 static int parse_number(const char *s, u64 *val, bool suffix)
 {
+	static const char units[] = "kmgt";	/* powers of 1024 */
 	unsigned int base = 10, shift = 0;
+	const char *p = s, *unit;
 	u64 v = 0;
-	const char *p = s;
 	int d, digits = 0;
 
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
@@ -47,22 +49,10 @@ static int parse_number(const char *s, u64 *val, bool suffix)
 	if (!digits)
 		return -EINVAL;
 	if (*p && suffix) {
-		switch (*p) {
-		case 'k': case 'K':
-			shift = 10;
-			break;
-		case 'm': case 'M':
-			shift = 20;
-			break;
-		case 'g': case 'G':
-			shift = 30;
-			break;
-		case 't': case 'T':
-			shift = 40;
-			break;
-		default:
+		unit = strchr(units, tolower((unsigned char)*p));
+		if (!unit)
 			return -EINVAL;
-		}
+		shift = 10 * (unit - units + 1);
 		p++;
 	}
 	if (*p)
