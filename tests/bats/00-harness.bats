@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 #
-# Smoke tests of the guest contract (DESIGN §8) that every suite relies on,
-# in both boots. Each test checks one promise of tools/testing/README.md.
+# Smoke tests of the guest contract that every suite relies on, in both
+# boots. Each test checks one promise of tools/testing/README.md ("Inside
+# the guest").
 # egm-boot: acpi param
 
 load lib/bats-libs

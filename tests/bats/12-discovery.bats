@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# DESIGN §2 discovery rules with regions= on top of ACPI: duplicates,
-# conflicts, validation (System RAM, overlap, alignment, overflow). Each
-# rejected region logs one line and is skipped; the module still loads.
-# Reloads the module; teardown_file restores the default load.
+# Discovery rules (Documentation/ABI/testing/configfs-egm "regions/") with
+# regions= on top of ACPI: duplicates, conflicts, validation (System RAM,
+# overlap, alignment, overflow). Each rejected region logs one line and is
+# skipped; the module still loads. Reloads the module; teardown_file
+# restores the default load.
 # egm-boot: acpi
 
 load lib/egm

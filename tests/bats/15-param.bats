@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §2 discovery from the regions= module parameter (no ACPI devices):
+# Discovery from the regions= module parameter (no ACPI devices;
+# Documentation/ABI/testing/configfs-egm "regions/"):
 # regions=0:0x30000000:64M,1:0x80000000:1G (x86; arm64: socket0 at
 # $EGM_S0_BASE).
 

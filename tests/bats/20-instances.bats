@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §2 instances and §9 input grammar: mkdir names, defaults, every
-# attribute's accepted values (hostile values and their errnos: the
-# corpus of 25-corpus.bats).
+# Instances and the input grammar (Documentation/ABI/testing/configfs-egm):
+# mkdir names, defaults, every attribute's accepted values (hostile values
+# and their errnos: the corpus of 25-corpus.bats).
 
 load lib/egm
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# Bad-input corpus (DESIGN §2 errno table, §9 grammar): every writable
-# configfs attribute gets the hostile values of data/configfs-corpus.tsv
-# in one write(2) each, and must fail with the documented errno and keep
-# its value. Then the ioctls and mmap get theirs. Totals go to the TAP
-# stream as comments: inputs tried, rejected as documented.
+# Bad-input corpus (Documentation/ABI/testing/configfs-egm: the input
+# grammar and each attribute's errors): every writable configfs attribute
+# gets the hostile values of data/configfs-corpus.tsv in one write(2) each,
+# and must fail with the documented errno and keep its value. Then the
+# ioctls and mmap get theirs. Totals go to the TAP stream as comments:
+# inputs tried, rejected as documented.
 
 load lib/egm
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §2 enable/disable: extents, overlap, free, EBUSY while enabled,
-# idempotence, rmdir of an enabled instance.
+# Enable/disable (Documentation/ABI/testing/configfs-egm "enable"): extents,
+# overlap, free, EBUSY while enabled, idempotence, rmdir of an enabled
+# instance.
 
 load lib/egm
 

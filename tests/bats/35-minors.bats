@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §2 minors: an IDA bounded to max_instances, never the PXM; ENOSPC
-# when the range is exhausted; freed minors are reused; load-time bounds.
-# Reloads the module; teardown restores the default parameters.
+# Minors (Documentation/admin-guide/egm.rst "Minor numbers"): an IDA bounded
+# to max_instances, never the PXM; ENOSPC when the range is exhausted; freed
+# minors are reused; load-time bounds. Reloads the module; teardown restores
+# the default parameters.
 
 load lib/egm
 

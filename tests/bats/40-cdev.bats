@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# DESIGN §3 sysfs and §4 the character device: devnode owner/mode, uevent,
+# sysfs (Documentation/ABI/testing/sysfs-class-egm) and the character
+# device (Documentation/userspace-api/egm.rst): devnode owner/mode, uevent,
 # exclusive open, mmap rules, read/write/lseek, isolation between instances.
 
 load lib/egm

@@ -1,16 +1,17 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §4 mappings at scale: huge PMD/PUD entries where the kernel
-# supports them (features huge-pmd/huge-pud), base pages otherwise, and
-# the operations that split or move a huge-mapped range. Page-table
-# growth (VmPTE of the egm-io process, from before its mmap to after it
-# touched every byte) and the minor faults of the touching tell which size
-# a fault used; the growth at mmap time alone tells that nothing was
-# mapped before the first touch (an eager remap_pfn_range would be).
-# Huge entries are required where the kernel can build them: PMDs on
-# 6.12+ (x86_64 and arm64), PUDs on 6.12+ x86_64 (HARNESS-NOTES-measured
-# Debian configs; Documentation/admin-guide/egm.rst).
+# Mappings at scale (Documentation/userspace-api/egm.rst "Mapping"): huge
+# PMD/PUD entries where the kernel supports them (features
+# huge-pmd/huge-pud), base pages otherwise, and the operations that split or
+# move a huge-mapped range. Page-table growth (VmPTE of the egm-io process,
+# from before its mmap to after it touched every byte) and the minor faults
+# of the touching tell which size a fault used; the growth at mmap time
+# alone tells that nothing was mapped before the first touch (an eager
+# remap_pfn_range would be). Huge entries are required where the kernel can
+# build them: PMDs on 6.12+ (x86_64 and arm64), PUDs on 6.12+ x86_64
+# (HARNESS-NOTES-measured Debian configs;
+# Documentation/admin-guide/egm.rst).
 
 load lib/egm
 

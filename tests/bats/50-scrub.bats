@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §4 close and §5 scrub: zero on enable and after the last user
-# (file and mappings), scrub=none, progress, O_NONBLOCK, cancellation of
-# the enable scrub; the hand-over scrub only stops for a revoke.
-# scrub_chunk_delay_us keeps a scrub observable under TCG.
+# Close and scrub (Documentation/ABI/testing/configfs-egm "scrub";
+# Documentation/admin-guide/egm.rst "Tenant isolation and scrub"): zero on
+# enable and after the last user (file and mappings), scrub=none, progress,
+# O_NONBLOCK, cancellation of the enable scrub; the hand-over scrub only
+# stops for a revoke. scrub_chunk_delay_us keeps a scrub observable under
+# TCG.
 
 load lib/egm
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 #
-# DESIGN §5 memory errors (issue 11). A memory error reaches the kernel's
-# memory_failure() through /sys/devices/system/memory/hard_offline_page
-# (the physical address), which is what a platform error report does too.
-# hwpoison-inject's corrupt-pfn and madvise(MADV_HWPOISON) reject pfns
-# without struct pages, so they cannot be used here (HARNESS-NOTES).
+# Memory errors (Documentation/admin-guide/egm.rst "Memory errors"; issue
+# 11). A memory error reaches the kernel's memory_failure() through
+# /sys/devices/system/memory/hard_offline_page (the physical address), which
+# is what a platform error report does too. hwpoison-inject's corrupt-pfn
+# and madvise(MADV_HWPOISON) reject pfns without struct pages, so they
+# cannot be used here (HARNESS-NOTES).
 #
 # - 7.x (`features` lists memory-failure): socket1 (no struct pages) is
 #   registered with register_pfn_address_space(). An early-kill mapper

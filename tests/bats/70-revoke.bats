@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# DESIGN §5 revoke: echo 1 > /sys/kernel/debug/egm/socket<PXM>/revoke zaps
-# every mapping; faults SIGBUS, read/write/mmap/ioctl/open → ENODEV, state
-# revoked, no scrub, disable+rmdir work, enable → ENODEV, free 0. Each test
-# reloads the module afterwards (revoke lasts until unload).
+# Revoke (Documentation/admin-guide/egm.rst "Revoke"):
+# echo 1 > /sys/kernel/debug/egm/socket<PXM>/revoke zaps every mapping;
+# faults SIGBUS, read/write/mmap/ioctl/open → ENODEV, state revoked, no
+# scrub, disable+rmdir work, enable → ENODEV, free 0. Each test reloads the
+# module afterwards (revoke lasts until unload).
 
 load lib/egm
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # egm-boot: param
-# DESIGN §2: unloading is refused while instances exist; after cleanup the
-# module unloads and loads again clean.
+# Unload (Documentation/ABI/testing/configfs-egm "instances/"): refused
+# while instances exist; after cleanup the module unloads and loads again
+# clean.
 
 load lib/egm
 
@@ -76,7 +77,7 @@ socket1"
 	bg_start h egm-io hold "$(inst_dev vm0)" 0 1M
 	bg_wait h '^mapped$'
 	echo 1 > "$EGM_DBG/socket1/revoke"
-	# revoke lets disable and rmdir through (DESIGN §5) ...
+	# revoke lets disable and rmdir through (configfs-egm "enable") ...
 	disable_instance vm0
 	rmdir "$EGM_INST/vm0"
 	# ... but the mapping still holds the module

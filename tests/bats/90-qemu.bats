@@ -3,7 +3,8 @@
 # egm-boot: qemu
 # A real client: Debian's qemu-system-x86_64, inside the test guest, maps an
 # instance as its RAM (memory-backend-file on /dev/egmN, share=on,
-# prealloc=on) - as DESIGN §7 and the admin guide tell operators to run it.
+# prealloc=on) - as the admin guide (Documentation/admin-guide/egm.rst
+# "Running QEMU") and egmfs qemu-args tell operators to run it.
 # Runs only in the qemu boot (`make check-qemu`), whose initramfs also holds
 # QEMU, its libraries and its TCG accelerator module, and egm-qmp.
 # QEMU writes with `-device loader` (placed in guest RAM at reset) and reads

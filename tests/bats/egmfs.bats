@@ -1,11 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 #
-# egmfs (DESIGN §7) against the real driver: every subcommand, --json,
-# save -> clear -> restore, bad files, exit codes 0/1/2, error messages.
-# The guest has no JSON tool but egmfs's own parser (json-c): JSON output
-# is checked by feeding it back to "egmfs restore --dry-run" and by field;
-# the host-side tools/egmfs/tests/run.sh checks it with jq.
+# egmfs (tools/egmfs/egmfs.8) against the real driver: every subcommand,
+# --json, save -> clear -> restore, bad files, exit codes 0/1/2, error
+# messages. The guest has no JSON tool but egmfs's own parser (json-c): JSON
+# output is checked by feeding it back to "egmfs restore --dry-run" and by
+# field; the host-side tools/egmfs/tests/run.sh checks it with jq.
 
 load lib/egm
 
@@ -19,7 +19,8 @@ setup() {
 	F=$BATS_TEST_TMPDIR/egm.json
 }
 
-# every rw attribute plus minor of every instance ("the same tree", §7);
+# every rw attribute plus minor of every instance: what save -> restore
+# must bring back (tools/egmfs/egmfs.8 "restore");
 # builtins only (fread), this runs often and forks are slow under TCG
 egm_tree() {
 	local d a v name

@@ -86,7 +86,7 @@ int attr_read(const char *dir, const char *name, char *buf, size_t len)
 
 int attr_read_alloc(const char *dir, const char *name, char **out)
 {
-	size_t cap = EGM_ATTR_MAX, got = 0;
+	size_t cap = EGMFS_ATTR_MAX, got = 0;
 	char *buf = NULL;
 	ssize_t n;
 	int fd;
@@ -117,7 +117,9 @@ int attr_read_alloc(const char *dir, const char *name, char **out)
 	return attr_trim(buf, got);
 }
 
-int attr_read_u64(const char *dir, const char *name, u64 *val)
+/* A decimal attribute: signed (into *sval) or not (into *uval). */
+static int attr_read_num(const char *dir, const char *name, u64 *uval,
+			 s64 *sval)
 {
 	char buf[64], *end;
 	int ret;
@@ -125,30 +127,26 @@ int attr_read_u64(const char *dir, const char *name, u64 *val)
 	ret = attr_read(dir, name, buf, sizeof(buf));
 	if (ret < 0)
 		return ret;
-	if (buf[0] < '0' || buf[0] > '9')
+	if (sval ? !buf[0] : (buf[0] < '0' || buf[0] > '9'))
 		return -EPROTO;
 	errno = 0;
-	*val = strtoull(buf, &end, 10);
+	if (sval)
+		*sval = strtoll(buf, &end, 10);
+	else
+		*uval = strtoull(buf, &end, 10);
 	if (errno || *end)
 		return -EPROTO;
 	return 0;
 }
 
+int attr_read_u64(const char *dir, const char *name, u64 *val)
+{
+	return attr_read_num(dir, name, val, NULL);
+}
+
 int attr_read_s64(const char *dir, const char *name, s64 *val)
 {
-	char buf[64], *end;
-	int ret;
-
-	ret = attr_read(dir, name, buf, sizeof(buf));
-	if (ret < 0)
-		return ret;
-	if (!buf[0])
-		return -EPROTO;
-	errno = 0;
-	*val = strtoll(buf, &end, 10);
-	if (errno || *end)
-		return -EPROTO;
-	return 0;
+	return attr_read_num(dir, name, NULL, val);
 }
 
 int attr_write(const char *dir, const char *name, const char *val,

@@ -16,7 +16,7 @@
 #include "util.h"
 
 /* Largest attribute configfs returns (one page) plus a NUL. */
-#define EGM_ATTR_MAX	4097
+#define EGMFS_ATTR_MAX	4097
 
 int attr_path(char *buf, size_t len, const char *dir, const char *name);
 

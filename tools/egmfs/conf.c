@@ -38,7 +38,7 @@ struct conf_retire {
 
 struct conf {
 	const char *file;
-	struct egm_inst *inst;
+	struct egmfs_inst *inst;
 	size_t nr_inst;
 	struct conf_retire *retire;
 	size_t nr_retire;
@@ -111,9 +111,9 @@ static int get_id(const struct conf *c, const char *field,
 		return bad(c, field, "expected an integer, not %s",
 			   type_name(o));
 	v = json_object_get_int64(o);
-	if (v < 0 || (u64)v > EGM_ID_MAX)
+	if (v < 0 || (u64)v > EGMFS_ID_MAX)
 		return bad(c, field, "invalid id %s (0 to %llu)",
-			   json_object_to_json_string(o), EGM_ID_MAX);
+			   json_object_to_json_string(o), EGMFS_ID_MAX);
 	*val = v;
 	return 0;
 }
@@ -128,12 +128,93 @@ static const char *get_string(const struct conf *c, const char *field,
 	return json_object_get_string(o);
 }
 
+/* "name", "region" or "scrub" of an instance object */
+static int parse_inst_string(struct conf *c, const char *field,
+			     const char *key, struct json_object *val,
+			     struct egmfs_inst *inst)
+{
+	const char *s = get_string(c, field, val);
+
+	if (!s)
+		return -EINVAL;
+	if (!strcmp(key, "name")) {
+		if (!valid_name(s))
+			return bad(c, field, "invalid name \"%s\"", s);
+		strscpy(inst->name, s, sizeof(inst->name));
+	} else if (!strcmp(key, "region")) {
+		/* "" (no region yet) is what save writes for one */
+		if (*s && !valid_region_name(s))
+			return bad(c, field, "invalid region \"%s\"", s);
+		strscpy(inst->region, s, sizeof(inst->region));
+	} else {
+		if (parse_scrub(s) < 0)
+			return bad(c, field,
+				   "invalid scrub \"%s\" (zero or none)", s);
+		strscpy(inst->scrub, s, sizeof(inst->scrub));
+	}
+	return 0;
+}
+
+/* the runtime fields of 'list --json', which restore ignores */
+static bool runtime_key(const char *key)
+{
+	static const char *const keys[] = {
+		"minor", "dev", "state", "path", "resolved_size", "pagesize",
+		"cpu_node", "scrub_progress",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+/* One member of an instance object: 0 or -EINVAL, reported. */
+static int parse_inst_key(struct conf *c, const char *field, const char *key,
+			  struct json_object *val, struct egmfs_inst *inst,
+			  unsigned long pagesize)
+{
+	const char *s;
+
+	if (!strcmp(key, "name") || !strcmp(key, "region") ||
+	    !strcmp(key, "scrub"))
+		return parse_inst_string(c, field, key, val, inst);
+	if (!strcmp(key, "offset"))
+		return get_size(c, field, val, &inst->offset, pagesize);
+	if (!strcmp(key, "size"))
+		return get_size(c, field, val, &inst->size, pagesize);
+	if (!strcmp(key, "uid"))
+		return get_id(c, field, val, &inst->uid);
+	if (!strcmp(key, "gid"))
+		return get_id(c, field, val, &inst->gid);
+	if (!strcmp(key, "mode")) {
+		if (!json_object_is_type(val, json_type_string))
+			return bad(c, field,
+				   "expected an octal string such as \"0600\", not %s",
+				   type_name(val));
+		s = json_object_get_string(val);
+		if (parse_mode(s, &inst->mode))
+			return bad(c, field,
+				   "invalid mode \"%s\" (0001 to 0777)", s);
+		return 0;
+	}
+	if (!strcmp(key, "enable")) {
+		if (!json_object_is_type(val, json_type_boolean))
+			return bad(c, field, "expected true or false, not %s",
+				   type_name(val));
+		inst->enable = json_object_get_boolean(val);
+		return 0;
+	}
+	if (runtime_key(key))
+		return 0;
+	return bad(c, field, "unknown field");
+}
+
 static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
-		      struct egm_inst *inst, unsigned long pagesize)
+		      struct egmfs_inst *inst, unsigned long pagesize)
 {
 	char field[96], where[48];
-	bool have_name = false, have_region = false;
-	const char *s;
 	int ret;
 
 	snprintf(where, sizeof(where), "instances[%zu]", idx);
@@ -148,78 +229,14 @@ static int parse_inst(struct conf *c, size_t idx, struct json_object *o,
 
 	json_object_object_foreach(o, key, val) {
 		snprintf(field, sizeof(field), "%s.%s", where, key);
-		if (!strcmp(key, "name")) {
-			s = get_string(c, field, val);
-			if (!s)
-				return -EINVAL;
-			if (!valid_name(s))
-				return bad(c, field, "invalid name \"%s\"", s);
-			strscpy(inst->name, s, sizeof(inst->name));
-			have_name = true;
-		} else if (!strcmp(key, "region")) {
-			s = get_string(c, field, val);
-			if (!s)
-				return -EINVAL;
-			/* "" (no region yet) is what save writes for one */
-			if (*s && !valid_region_name(s))
-				return bad(c, field, "invalid region \"%s\"", s);
-			strscpy(inst->region, s, sizeof(inst->region));
-			have_region = true;
-		} else if (!strcmp(key, "offset")) {
-			ret = get_size(c, field, val, &inst->offset, pagesize);
-			if (ret)
-				return ret;
-		} else if (!strcmp(key, "size")) {
-			ret = get_size(c, field, val, &inst->size, pagesize);
-			if (ret)
-				return ret;
-		} else if (!strcmp(key, "scrub")) {
-			s = get_string(c, field, val);
-			if (!s)
-				return -EINVAL;
-			if (parse_scrub(s) < 0)
-				return bad(c, field,
-					   "invalid scrub \"%s\" (zero or none)",
-					   s);
-			strscpy(inst->scrub, s, sizeof(inst->scrub));
-		} else if (!strcmp(key, "uid")) {
-			ret = get_id(c, field, val, &inst->uid);
-			if (ret)
-				return ret;
-		} else if (!strcmp(key, "gid")) {
-			ret = get_id(c, field, val, &inst->gid);
-			if (ret)
-				return ret;
-		} else if (!strcmp(key, "mode")) {
-			if (!json_object_is_type(val, json_type_string))
-				return bad(c, field,
-					   "expected an octal string such as \"0600\", not %s",
-					   type_name(val));
-			s = json_object_get_string(val);
-			if (parse_mode(s, &inst->mode))
-				return bad(c, field,
-					   "invalid mode \"%s\" (0001 to 0777)",
-					   s);
-		} else if (!strcmp(key, "enable")) {
-			if (!json_object_is_type(val, json_type_boolean))
-				return bad(c, field,
-					   "expected true or false, not %s",
-					   type_name(val));
-			inst->enable = json_object_get_boolean(val);
-		} else if (!strcmp(key, "minor") || !strcmp(key, "dev") ||
-			   !strcmp(key, "state") || !strcmp(key, "path") ||
-			   !strcmp(key, "resolved_size") ||
-			   !strcmp(key, "pagesize") ||
-			   !strcmp(key, "cpu_node") ||
-			   !strcmp(key, "scrub_progress")) {
-			/* runtime fields of 'list --json': ignored */
-		} else {
-			return bad(c, field, "unknown field");
-		}
+		ret = parse_inst_key(c, field, key, val, inst, pagesize);
+		if (ret)
+			return ret;
 	}
-	if (!have_name)
+	/* (every key present was valid, and none is repeated) */
+	if (!json_object_object_get_ex(o, "name", NULL))
 		return bad(c, where, "missing \"name\"");
-	if (!have_region)
+	if (!json_object_object_get_ex(o, "region", NULL))
 		return bad(c, where, "missing \"region\"");
 	if (inst->enable && !inst->region[0])
 		return bad(c, where, "enabled without a region");
@@ -233,16 +250,16 @@ static int check_overlaps(struct conf *c)
 	size_t i, j;
 
 	for (i = 0; i < c->nr_inst; i++) {
-		const struct egm_inst *a = &c->inst[i];
+		const struct egmfs_inst *a = &c->inst[i];
 
 		for (j = 0; j < i; j++) {
-			const struct egm_inst *b = &c->inst[j];
+			const struct egmfs_inst *b = &c->inst[j];
 
 			if (!a->enable || !b->enable ||
 			    strcmp(a->region, b->region))
 				continue;
-			if (a->offset >= egm_inst_end(b, NULL) ||
-			    b->offset >= egm_inst_end(a, NULL))
+			if (a->offset >= egmfs_inst_end(b, NULL) ||
+			    b->offset >= egmfs_inst_end(a, NULL))
 				continue;
 			snprintf(where, sizeof(where), "instances[%zu]", i);
 			return bad(c, where,
@@ -400,39 +417,34 @@ static void path_add(struct dup_scan *s, size_t at, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* true (with s->path naming it) at the first duplicate key */
-static bool scan_value(struct dup_scan *s, int depth)
+static bool scan_value(struct dup_scan *s, int depth);
+
+/* The elements of an array, s->p past its '['; path[at] is its end. */
+static bool scan_array(struct dup_scan *s, int depth, size_t at)
 {
-	size_t at = strlen(s->path), n = 0, i, klen, *lens = NULL;
+	size_t n;
+
+	for (n = 0, scan_ws(s); s->p < s->end && *s->p != ']'; n++) {
+		path_add(s, at, "[%zu]", n);
+		if (scan_value(s, depth + 1))
+			return true;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',')
+			s->p++;
+	}
+	s->p++;
+	s->path[at] = '\0';
+	return false;
+}
+
+/* The members of an object, s->p past its '{'; path[at] is its end. */
+static bool scan_object(struct dup_scan *s, int depth, size_t at)
+{
+	size_t n, i, klen, *lens = NULL;
 	const char **keys = NULL, *key;
 	bool dup = false;
 
-	scan_ws(s);
-	if (s->p >= s->end || depth > 64)
-		return false;
-	if (*s->p == '"') {
-		scan_string(s, &klen);
-		return false;
-	}
-	if (*s->p != '{' && *s->p != '[') {
-		while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
-			s->p++;
-		return false;
-	}
-	if (*s->p++ == '[') {
-		for (scan_ws(s); s->p < s->end && *s->p != ']'; n++) {
-			path_add(s, at, "[%zu]", n);
-			if (scan_value(s, depth + 1))
-				return true;
-			scan_ws(s);
-			if (s->p < s->end && *s->p == ',')
-				s->p++;
-		}
-		s->p++;
-		s->path[at] = '\0';
-		return false;
-	}
-	for (scan_ws(s); s->p < s->end && *s->p == '"'; n++) {
+	for (n = 0, scan_ws(s); s->p < s->end && *s->p == '"'; n++) {
 		key = scan_string(s, &klen);
 		path_add(s, at, "%s%.*s", at ? "." : "", (int)klen, key);
 		for (i = 0; i < n; i++)
@@ -465,6 +477,28 @@ static bool scan_value(struct dup_scan *s, int depth)
 	return false;
 }
 
+/* true (with s->path naming it) at the first duplicate key */
+static bool scan_value(struct dup_scan *s, int depth)
+{
+	size_t klen;
+
+	scan_ws(s);
+	if (s->p >= s->end || depth > 64)
+		return false;
+	if (*s->p == '"') {
+		scan_string(s, &klen);
+		return false;
+	}
+	if (*s->p != '{' && *s->p != '[') {
+		while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+			s->p++;
+		return false;
+	}
+	if (*s->p++ == '[')
+		return scan_array(s, depth, strlen(s->path));
+	return scan_object(s, depth, strlen(s->path));
+}
+
 static int check_dup_keys(const struct conf *c, const char *data, size_t len)
 {
 	struct dup_scan s = { .p = data, .end = data + len };
@@ -474,14 +508,133 @@ static int check_dup_keys(const struct conf *c, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * The JSON value of the file's text, parsed strictly, or NULL after
+ * saying where it goes wrong (*ret: -EINVAL, or -ENOMEM).
+ */
+static struct json_object *conf_parse_text(const struct conf *c,
+					   const char *data, size_t len,
+					   int *ret)
+{
+	enum json_tokener_error jerr;
+	struct json_object *top;
+	struct json_tokener *tok;
+	char where[48];
+	size_t end, i;
+
+	tok = json_tokener_new();
+	if (!tok) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	top = json_tokener_parse_ex(tok, data, len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue || (!top && jerr == json_tokener_success)) {
+		/* the line of the last thing in the file */
+		for (i = len; i && strchr(" \t\r\n", data[i - 1]); i--)
+			;
+		snprintf(where, sizeof(where), "line %d",
+			 line_of(data, i ? i - 1 : 0));
+		*ret = bad(c, where, "unexpected end of file");
+	} else if (jerr != json_tokener_success) {
+		snprintf(where, sizeof(where), "line %d", line_of(data, end));
+		*ret = bad(c, where, "%s", json_tokener_error_desc(jerr));
+	} else {
+		for (i = end; i < len && strchr(" \t\r\n", data[i]); i++)
+			;
+		snprintf(where, sizeof(where), "line %d", line_of(data, i));
+		*ret = i < len ?
+		       bad(c, where, "trailing data after the JSON object") :
+		       check_dup_keys(c, data, end);
+	}
+	if (*ret) {
+		json_object_put(top);
+		return NULL;
+	}
+	return top;
+}
+
+/* The top level is an object of a known version with known keys. */
+static int conf_check_top(const struct conf *c, struct json_object *top)
+{
+	struct json_object *o;
+
+	if (!json_object_is_type(top, json_type_object))
+		return bad(c, "top level", "expected an object, not %s",
+			   type_name(top));
+	json_object_object_foreach(top, key, val) {
+		if (strcmp(key, "version") && strcmp(key, "instances") &&
+		    strcmp(key, "retired"))
+			return bad(c, key, "unknown field");
+		(void)val;
+	}
+	if (!json_object_object_get_ex(top, "version", &o))
+		return bad(c, "version", "missing");
+	if (!json_object_is_type(o, json_type_int) ||
+	    json_object_get_int64(o) != CONF_VERSION)
+		return bad(c, "version", "unsupported version %s (expected %d)",
+			   json_object_to_json_string(o), CONF_VERSION);
+	return 0;
+}
+
+/* Each instance of the array o into c->inst, no name twice. */
+static int parse_instances(struct conf *c, struct json_object *o,
+			   unsigned long pagesize)
+{
+	char where[48];
+	size_t i, j;
+	int ret;
+
+	c->nr_inst = json_object_array_length(o);
+	c->inst = xcalloc(c->nr_inst, sizeof(*c->inst));
+	for (i = 0; i < c->nr_inst; i++) {
+		ret = parse_inst(c, i, json_object_array_get_idx(o, i),
+				 &c->inst[i], pagesize);
+		if (ret)
+			return ret;
+		for (j = 0; j < i; j++) {
+			if (strcmp(c->inst[i].name, c->inst[j].name))
+				continue;
+			snprintf(where, sizeof(where), "instances[%zu].name", i);
+			return bad(c, where,
+				   "duplicate name \"%s\" (also instances[%zu])",
+				   c->inst[i].name, j);
+		}
+	}
+	return 0;
+}
+
+static int conf_parse(struct conf *c, struct json_object *top,
+		      unsigned long pagesize)
+{
+	struct json_object *o;
+	int ret;
+
+	ret = conf_check_top(c, top);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(top, "instances", &o))
+		return bad(c, "instances", "missing");
+	if (!json_object_is_type(o, json_type_array))
+		return bad(c, "instances", "expected an array, not %s",
+			   type_name(o));
+	ret = parse_instances(c, o, pagesize);
+	if (!ret)
+		ret = check_overlaps(c);
+	if (!ret && json_object_object_get_ex(top, "retired", &o))
+		ret = parse_retired(c, o);
+	return ret;
+}
+
 /* Read, parse and check the whole file. Prints why on failure. */
 static int conf_load(struct conf *c, const char *file, unsigned long pagesize)
 {
-	struct json_object *top = NULL, *o;
-	struct json_tokener *tok;
-	enum json_tokener_error jerr;
-	char *data = NULL, where[48];
-	size_t len = 0, end, i, j;
+	struct json_object *top;
+	char *data = NULL;
+	size_t len = 0;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -491,104 +644,14 @@ static int conf_load(struct conf *c, const char *file, unsigned long pagesize)
 		report(c->file, "read", -ret, NULL);
 		return ret;
 	}
-	tok = json_tokener_new();
-	if (!tok) {
-		free(data);
-		return -ENOMEM;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	top = json_tokener_parse_ex(tok, data, len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue || (!top && jerr == json_tokener_success)) {
-		/* the line of the last thing in the file */
-		for (i = len; i && strchr(" \t\r\n", data[i - 1]); i--)
-			;
-		snprintf(where, sizeof(where), "line %d",
-			 line_of(data, i ? i - 1 : 0));
-		ret = bad(c, where, "unexpected end of file");
-		goto out;
-	}
-	if (jerr != json_tokener_success) {
-		snprintf(where, sizeof(where), "line %d", line_of(data, end));
-		ret = bad(c, where, "%s", json_tokener_error_desc(jerr));
-		goto out;
-	}
-	for (i = end; i < len; i++) {
-		if (!strchr(" \t\r\n", data[i])) {
-			snprintf(where, sizeof(where), "line %d",
-				 line_of(data, i));
-			ret = bad(c, where, "trailing data after the JSON object");
-			goto out;
-		}
-	}
-
-	ret = check_dup_keys(c, data, end);
-	if (ret)
-		goto out;
-	ret = -EINVAL;
-	if (!json_object_is_type(top, json_type_object)) {
-		bad(c, "top level", "expected an object, not %s",
-		    type_name(top));
-		goto out;
-	}
-	json_object_object_foreach(top, key, val) {
-		if (strcmp(key, "version") && strcmp(key, "instances") &&
-		    strcmp(key, "retired")) {
-			bad(c, key, "unknown field");
-			goto out;
-		}
-		(void)val;
-	}
-	if (!json_object_object_get_ex(top, "version", &o)) {
-		bad(c, "version", "missing");
-		goto out;
-	}
-	if (!json_object_is_type(o, json_type_int) ||
-	    json_object_get_int64(o) != CONF_VERSION) {
-		bad(c, "version", "unsupported version %s (expected %d)",
-		    json_object_to_json_string(o), CONF_VERSION);
-		goto out;
-	}
-	if (!json_object_object_get_ex(top, "instances", &o)) {
-		bad(c, "instances", "missing");
-		goto out;
-	}
-	if (!json_object_is_type(o, json_type_array)) {
-		bad(c, "instances", "expected an array, not %s", type_name(o));
-		goto out;
-	}
-	c->nr_inst = json_object_array_length(o);
-	c->inst = xcalloc(c->nr_inst, sizeof(*c->inst));
-	for (i = 0; i < c->nr_inst; i++) {
-		ret = parse_inst(c, i, json_object_array_get_idx(o, i),
-				 &c->inst[i], pagesize);
-		if (ret)
-			goto out;
-		for (j = 0; j < i; j++) {
-			if (strcmp(c->inst[i].name, c->inst[j].name))
-				continue;
-			snprintf(where, sizeof(where), "instances[%zu].name", i);
-			ret = bad(c, where, "duplicate name \"%s\" (also instances[%zu])",
-				  c->inst[i].name, j);
-			goto out;
-		}
-	}
-	ret = check_overlaps(c);
-	if (ret)
-		goto out;
-	if (json_object_object_get_ex(top, "retired", &o)) {
-		ret = parse_retired(c, o);
-		if (ret)
-			goto out;
-	}
-	ret = 0;
-out:
+	top = conf_parse_text(c, data, len, &ret);
+	free(data);
+	if (!top)
+		return ret;
+	ret = conf_parse(c, top, pagesize);
+	json_object_put(top);
 	if (ret)
 		conf_free(c);
-	json_object_put(top);
-	json_tokener_free(tok);
-	free(data);
 	return ret;
 }
 
@@ -679,6 +742,19 @@ out:
 	return ret;
 }
 
+int write_json_file(const char *file, struct json_object *obj, mode_t mode)
+{
+	const char *text = json_object_to_json_string_ext(obj, EGMFS_JSON_FLAGS);
+	char *data = xcalloc(1, strlen(text) + 2);
+	int ret;
+
+	sprintf(data, "%s\n", text);
+	json_object_put(obj);
+	ret = write_file_atomic(file, data, mode);
+	free(data);
+	return ret;
+}
+
 /*
  * The file save writes: FILE itself, or the final target when FILE is a
  * symbolic link (so that a link into a managed directory stays a link).
@@ -739,13 +815,13 @@ static int cmp_saved(const void *a, const void *b)
  * reloaded without a restore). Firmware entries come back by themselves.
  * A retirement never leaves the file by accident.
  */
-static struct json_object *saved_retired(const struct egm_region *regions,
+static struct json_object *saved_retired(const struct egmfs_region *regions,
 					 size_t nr, const struct conf *old,
 					 size_t *count)
 {
 	struct saved_retire *v;
 	struct json_object *map, *list = NULL;
-	const struct egm_region *reg;
+	const struct egmfs_region *reg;
 	size_t i, j, n = 0, cap = old ? old->nr_retire : 0;
 	char addr[24];
 
@@ -754,20 +830,20 @@ static struct json_object *saved_retired(const struct egm_region *regions,
 	v = xcalloc(cap, sizeof(*v));
 	for (i = 0; i < nr; i++) {
 		for (j = 0; j < regions[i].nr_retired; j++) {
-			const struct egm_retired *e = &regions[i].retired[j];
+			const struct egmfs_retired *e = &regions[i].retired[j];
 
 			if (strcmp(e->source, "runtime") &&
 			    strcmp(e->source, "poison"))
 				continue;
 			v[n].region = regions[i].name;
-			v[n++].block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+			v[n++].block = e->addr & ~(EGMFS_BLOCK_SIZE - 1);
 		}
 	}
 	for (i = 0; old && i < old->nr_retire; i++) {
 		const struct conf_retire *e = &old->retire[i];
-		u64 block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+		u64 block = e->addr & ~(EGMFS_BLOCK_SIZE - 1);
 
-		reg = egm_region_find(regions, nr, e->region);
+		reg = egmfs_region_find(regions, nr, e->region);
 		if (reg) {
 			/* firmware lists it again at every load */
 			for (j = 0; j < reg->nr_retired; j++)
@@ -804,12 +880,90 @@ static const char save_usage[] =
 "\n"
 "Write every instance (enabled ones by minor, then disabled ones by name)\n"
 "and the runtime and poison retirements of every region to FILE (default\n"
-EGM_DEFAULT_FILE ", '-' for standard output). The file is replaced\n"
+EGMFS_DEFAULT_FILE ", '-' for standard output). The file is replaced\n"
 "atomically and has mode 0600; the previous one is kept as FILE.bak.\n"
 "Retirements already in FILE are kept, also those of regions absent\n"
 "now. A symbolic link FILE is written through to its target.\n"
 "\n"
 "  -f, --force   write an empty instance list over a non-empty one\n";
+
+/* [FILE]: the one optional operand of save and restore */
+static int file_operand(int argc, char **argv, const char *usage,
+			const char **file)
+{
+	if (argc - optind > 1)
+		return usage_error(usage, "%s: too many arguments", argv[0]);
+	if (optind < argc)
+		*file = argv[optind];
+	return 0;
+}
+
+/*
+ * The previous file at target, if it is a regular file: its text in
+ * *old_data (to keep as .bak) and, if it parses, its contents in *old
+ * (then returns 1). Says why and returns -errno if it cannot be read.
+ */
+static int save_read_old(struct egmfs_ctx *ctx, const char *target,
+			 struct conf *old, char **old_data)
+{
+	struct stat st;
+	size_t len;
+	int ret;
+
+	if (stat(target, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	ret = read_all(target, old_data, &len);
+	if (ret) {
+		report(target, "save", -ret, "cannot read the previous file");
+		return ret;
+	}
+	if (!conf_load(old, target, ctx->pagesize))
+		return 1;
+	complain(target, "save",
+		 "the previous file does not parse; it is kept as %s.bak",
+		 target);
+	return 0;
+}
+
+/* What save writes: the instances v, the retirements (*nretired). */
+static struct json_object *save_json(const struct egmfs_inst *v, size_t n,
+				     const struct egmfs_region *regions,
+				     size_t nr, const struct conf *old,
+				     size_t *nretired)
+{
+	struct json_object *top = json_object_new_object();
+
+	json_object_object_add(top, "version", json_object_new_int(CONF_VERSION));
+	json_object_object_add(top, "instances", insts_to_json(v, n, NULL));
+	json_object_object_add(top, "retired",
+			       saved_retired(regions, nr, old, nretired));
+	return top;
+}
+
+/* Keep the previous file as <target>.bak, then write top to target. */
+static int save_write(const char *file, const char *target,
+		      struct json_object *top, const char *old_data)
+{
+	char *bak;
+	int ret;
+
+	if (old_data) {
+		bak = xcalloc(1, strlen(target) + 5);
+		sprintf(bak, "%s.bak", target);
+		ret = write_file_atomic(bak, old_data, 0600);
+		if (ret)
+			report(bak, "save", -ret, "cannot keep the previous file");
+		free(bak);
+		if (ret) {
+			json_object_put(top);
+			return ret;
+		}
+	}
+	ret = write_json_file(target, top, 0600);
+	if (ret)
+		report(file, "save", -ret, NULL);
+	return ret;
+}
 
 int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 {
@@ -818,61 +972,37 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct json_object *top, *arr;
-	const char *file = EGM_DEFAULT_FILE, *text;
-	char *target = NULL, *old_data = NULL, *bak = NULL, *data;
+	const char *file = EGMFS_DEFAULT_FILE;
+	char *target = NULL, *old_data = NULL;
 	struct conf old, *have_old = NULL;
-	struct egm_region *regions;
-	struct egm_inst *v;
-	size_t i, n, nr, nretired, old_len;
+	struct egmfs_region *regions;
+	struct json_object *top;
+	struct egmfs_inst *v;
+	size_t n, nr, nretired;
 	bool force = false;
-	struct stat st;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			return print_help(save_usage);
-		default:
-			return usage_error(save_usage, "save: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_error(save_usage, "save: too many arguments");
-	if (optind < argc)
-		file = argv[optind];
-
-	if (egm_inst_list(ctx, &v, &n))
+	ret = parse_opts(argc, argv, "fh", opts, save_usage, opt_flag, &force);
+	if (!ret)
+		ret = file_operand(argc, argv, save_usage, &file);
+	if (ret)
+		return ret;
+	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
-	if (egm_region_list(ctx, &regions, &nr)) {
+	if (egmfs_region_list(ctx, &regions, &nr)) {
 		free(v);
 		return EGMFS_FAIL;
 	}
-	egm_inst_sort_by_minor(v, n);
+	egmfs_inst_sort_by_minor(v, n);
 
 	if (strcmp(file, "-")) {
 		target = save_target(file);
-		if (!stat(target, &st) && S_ISREG(st.st_mode)) {
-			ret = read_all(target, &old_data, &old_len);
-			if (ret) {
-				report(target, "save", -ret,
-				       "cannot read the previous file");
-				goto out;
-			}
-			if (!conf_load(&old, target, ctx->pagesize))
-				have_old = &old;
-			else
-				complain(target, "save",
-					 "the previous file does not parse; it is kept as %s.bak",
-					 target);
-		}
+		ret = save_read_old(ctx, target, &old, &old_data);
+		if (ret < 0)
+			goto out;
+		have_old = ret ? &old : NULL;
+		ret = 0;
 	}
-	ret = 0;
 	if (!n && have_old && have_old->nr_inst && !force) {
 		complain(target, "save",
 			 "would replace %zu instance%s with none (use --force)",
@@ -881,37 +1011,12 @@ int cmd_save(int argc, char **argv, struct egmfs_ctx *ctx)
 		goto out;
 	}
 
-	top = json_object_new_object();
-	json_object_object_add(top, "version", json_object_new_int(CONF_VERSION));
-	arr = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(arr, inst_to_json(&v[i], NULL));
-	json_object_object_add(top, "instances", arr);
-	json_object_object_add(top, "retired",
-			       saved_retired(regions, nr, have_old, &nretired));
-
-	text = json_object_to_json_string_ext(top, EGMFS_JSON_FLAGS);
+	top = save_json(v, n, regions, nr, have_old, &nretired);
 	if (!target) {
-		puts(text);
-		json_object_put(top);
+		print_json(top);
 		goto out;
 	}
-	data = xcalloc(1, strlen(text) + 2);
-	sprintf(data, "%s\n", text);
-	json_object_put(top);
-	if (old_data) {
-		bak = xcalloc(1, strlen(target) + 5);
-		sprintf(bak, "%s.bak", target);
-		ret = write_file_atomic(bak, old_data, 0600);
-		if (ret)
-			report(bak, "save", -ret, "cannot keep the previous file");
-	}
-	if (!ret) {
-		ret = write_file_atomic(target, data, 0600);
-		if (ret)
-			report(file, "save", -ret, NULL);
-	}
-	free(data);
+	ret = save_write(file, target, top, old_data);
 	if (!ret)
 		say(ctx, "saved %zu instance%s and %zu retirement%s to %s\n",
 		    n, n == 1 ? "" : "s", nretired, nretired == 1 ? "" : "s",
@@ -920,10 +1025,9 @@ out:
 	if (have_old)
 		conf_free(have_old);
 	free(v);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 	free(target);
 	free(old_data);
-	free(bak);
 	return ret ? EGMFS_FAIL : 0;
 }
 
@@ -934,6 +1038,8 @@ struct restore {
 	const struct conf *conf;
 	bool dry_run;
 	bool verbose;
+	int wait;			/* for the udev links; -1: if udev runs */
+	int timeout_ms;			/* for all the links together */
 	int failed;
 };
 
@@ -956,28 +1062,28 @@ static void action(struct restore *r, const char *fmt, ...)
 
 static void restore_retired(struct restore *r)
 {
-	const struct egm_region *reg;
-	struct egm_region *regions;
+	const struct egmfs_region *reg;
+	struct egmfs_region *regions;
 	size_t i, j, nr;
 	u64 block;
 	int ret;
 
 	if (!r->conf->nr_retire)
 		return;
-	if (egm_region_list(r->ctx, &regions, &nr)) {
+	if (egmfs_region_list(r->ctx, &regions, &nr)) {
 		r->failed++;
 		return;
 	}
 	for (i = 0; i < r->conf->nr_retire; i++) {
 		const struct conf_retire *e = &r->conf->retire[i];
 
-		reg = egm_region_find(regions, nr, e->region);
+		reg = egmfs_region_find(regions, nr, e->region);
 		if (!reg) {
 			report(e->region, "retire", ENODEV, "no such region");
 			r->failed++;
 			continue;
 		}
-		block = e->addr & ~(EGM_BLOCK_SIZE - 1);
+		block = e->addr & ~(EGMFS_BLOCK_SIZE - 1);
 		for (j = 0; j < reg->nr_retired; j++)
 			if (reg->retired[j].addr == block)
 				break;
@@ -987,7 +1093,7 @@ static void restore_retired(struct restore *r)
 		       (unsigned long long)e->addr);
 		if (r->dry_run)
 			continue;
-		ret = egm_region_retire(r->ctx, e->region, e->addr);
+		ret = egmfs_region_retire(r->ctx, e->region, e->addr);
 		if (ret) {
 			report(e->region, "retire", -ret,
 			       ret == -EINVAL ? "address 0x%llx not in the region" :
@@ -995,7 +1101,7 @@ static void restore_retired(struct restore *r)
 			r->failed++;
 		}
 	}
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 }
 
 static const char *const diff_attrs[] = {
@@ -1003,7 +1109,7 @@ static const char *const diff_attrs[] = {
 };
 
 /* The value of attribute i of inst, as egmfs writes it. */
-static const char *attr_value(const struct egm_inst *inst, size_t i,
+static const char *attr_value(const struct egmfs_inst *inst, size_t i,
 			      char *buf, size_t len)
 {
 	switch (i) {
@@ -1037,41 +1143,55 @@ static const char *attr_value(const struct egm_inst *inst, size_t i,
  */
 enum { FIX_FAILED, FIX_DISABLED, FIX_ENABLED };
 
-static int restore_fix(struct restore *r, const struct egm_inst *want)
+/*
+ * The instance want names as it is now, in *cur, created first if it is
+ * missing (*created; in a dry run, *cur is what mkdir would give). -1
+ * after reporting a failure.
+ */
+static int restore_current(struct restore *r, const struct egmfs_inst *want,
+			   struct egmfs_inst *cur, bool *created)
 {
-	char a[32], b[32];
-	struct egm_inst cur;
-	bool differ[ARRAY_SIZE(diff_attrs)], any = false, created = false;
 	const char *attr;
-	size_t i;
 	int ret;
 
-	if (!egm_inst_exists(r->ctx, want->name)) {
+	*created = false;
+	if (!egmfs_inst_exists(r->ctx, want->name)) {
 		action(r, "create %s", want->name);
 		if (!r->dry_run) {
-			ret = egm_inst_mkdir(r->ctx, want->name);
+			ret = egmfs_inst_mkdir(r->ctx, want->name);
 			if (ret) {
 				report(want->name, "create", -ret, NULL);
 				r->failed++;
-				return FIX_FAILED;
+				return -1;
 			}
 		}
-		created = true;
+		*created = true;
 	}
-	if (created && r->dry_run) {
-		/* what mkdir would give */
-		memset(&cur, 0, sizeof(cur));
-		strscpy(cur.scrub, "zero", sizeof(cur.scrub));
-		cur.mode = 0600;
-		ret = 0;
-	} else {
-		ret = egm_inst_load(r->ctx, want->name, &cur, &attr);
+	if (*created && r->dry_run) {
+		memset(cur, 0, sizeof(*cur));
+		strscpy(cur->scrub, "zero", sizeof(cur->scrub));
+		cur->mode = 0600;
+		return 0;
 	}
+	ret = egmfs_inst_load(r->ctx, want->name, cur, &attr);
 	if (ret) {
 		report(want->name, attr, -ret, NULL);
 		r->failed++;
-		return FIX_FAILED;
+		return -1;
 	}
+	return 0;
+}
+
+static int restore_fix(struct restore *r, const struct egmfs_inst *want)
+{
+	char a[32], b[32];
+	struct egmfs_inst cur;
+	bool differ[ARRAY_SIZE(diff_attrs)], any = false, created;
+	size_t i;
+	int ret;
+
+	if (restore_current(r, want, &cur, &created))
+		return FIX_FAILED;
 	for (i = 0; i < ARRAY_SIZE(diff_attrs); i++) {
 		differ[i] = strcmp(attr_value(&cur, i, a, sizeof(a)),
 				   attr_value(want, i, b, sizeof(b)));
@@ -1080,7 +1200,8 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 	if (cur.enable && (any || !want->enable)) {
 		action(r, "disable %s", want->name);
 		if (!r->dry_run) {
-			ret = egm_inst_write(r->ctx, want->name, "enable", "0");
+			ret = egmfs_inst_write(r->ctx, want->name, "enable",
+					       "0");
 			if (ret) {
 				report(want->name, "restore", -ret,
 				       ret == -EBUSY ?
@@ -1100,7 +1221,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 		action(r, "set %s %s %s", want->name, diff_attrs[i], val);
 		if (r->dry_run)
 			continue;
-		ret = egm_inst_write(r->ctx, want->name, diff_attrs[i], val);
+		ret = egmfs_inst_write(r->ctx, want->name, diff_attrs[i], val);
 		if (ret) {
 			report(want->name, diff_attrs[i], -ret,
 			       ret == -ENODEV && i == 0 ? "no region %s" : NULL,
@@ -1108,7 +1229,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 			r->failed++;
 			/* do not leave a half-made instance behind */
 			if (created)
-				egm_inst_rmdir(r->ctx, want->name);
+				egmfs_inst_rmdir(r->ctx, want->name);
 			return FIX_FAILED;
 		}
 	}
@@ -1118,7 +1239,7 @@ static int restore_fix(struct restore *r, const struct egm_inst *want)
 static const char restore_usage[] =
 "usage: egmfs restore [--dry-run] [--wait|--no-wait] [--timeout SEC] [FILE]\n"
 "\n"
-"Re-create the instances of FILE (default " EGM_DEFAULT_FILE ", '-' for\n"
+"Re-create the instances of FILE (default " EGMFS_DEFAULT_FILE ", '-' for\n"
 "standard input). The whole file is checked first; a bad file changes\n"
 "nothing. Then the retirements are re-applied, missing instances are\n"
 "created, attributes that differ are fixed (an enabled instance is\n"
@@ -1137,6 +1258,115 @@ static const char restore_usage[] =
 "  -t, --timeout SEC   wait at most SEC seconds in all (default 30)\n"
 "  -v, --verbose       accepted for compatibility (printing is the default)\n";
 
+static int restore_opt(int c, const char *arg, void *data)
+{
+	struct restore *r = data;
+	char *end;
+	long sec;
+
+	switch (c) {
+	case 'n':
+		r->dry_run = true;
+		break;
+	case 'v':
+		r->verbose = true;
+		break;
+	case 'w':
+	case 'W':
+		r->wait = c == 'w';
+		break;
+	case 't':
+		errno = 0;
+		sec = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || sec < 0 || sec > 3600)
+			return usage_error(restore_usage,
+					   "restore: invalid timeout \"%s\" (0 to 3600 seconds)",
+					   arg);
+		r->timeout_ms = sec * 1000;
+		break;
+	}
+	return 0;
+}
+
+/* Name the instances not in the file; -1 if there is no egm at all. */
+static int restore_others(struct restore *r)
+{
+	char **names;
+	size_t i, j;
+	int nr;
+
+	nr = egmfs_list_groups(r->ctx->instances, "restore", &names);
+	if (nr < 0)
+		return -1;
+	for (i = 0; i < (size_t)nr; i++) {
+		for (j = 0; j < r->conf->nr_inst; j++)
+			if (!strcmp(names[i], r->conf->inst[j].name))
+				break;
+		if (j == r->conf->nr_inst)
+			complain(names[i], "restore", "not in %s, left alone",
+				 r->conf->file);
+	}
+	free_names(names);
+	return 0;
+}
+
+/* Enable in file order, so that minors come back the same. */
+static void restore_enable(struct restore *r, int *state)
+{
+	size_t i;
+
+	for (i = 0; i < r->conf->nr_inst; i++) {
+		const struct egmfs_inst *want = &r->conf->inst[i];
+
+		if (state[i] != FIX_DISABLED || !want->enable)
+			continue;
+		action(r, "enable %s", want->name);
+		if (r->dry_run)
+			continue;
+		if (egmfs_inst_enable(r->ctx, want->name, true))
+			r->failed++;
+		else
+			state[i] = FIX_ENABLED;
+	}
+}
+
+/*
+ * udev makes /dev/egm/NAME after the uevent of the enable: wait for it
+ * (one deadline for all), so that libvirt, ordered after this unit,
+ * finds the node. Without udev nobody would make it.
+ */
+static void restore_wait_links(struct restore *r, const int *state)
+{
+	int left = r->timeout_ms, ret;
+	size_t i;
+
+	for (i = 0; i < r->conf->nr_inst; i++) {
+		const char *name = r->conf->inst[i].name;
+		struct timespec t0, t1;
+		char link[PATH_MAX];
+
+		if (state[i] != FIX_ENABLED || !r->conf->inst[i].enable)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = egmfs_inst_wait_link(r->ctx, name, left);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left -= (t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (left < 0)
+			left = 0;
+		if (!ret)
+			continue;
+		egmfs_inst_link(r->ctx, name, link, sizeof(link));
+		if (ret == -ETIMEDOUT)
+			complain(name, "restore",
+				 "%s is not its device node after %d s (is udev running with 70-egm.rules?)",
+				 link, r->timeout_ms / 1000);
+		else
+			report(name, "restore", -ret, "waiting for %s", link);
+		r->failed++;
+	}
+}
+
 int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -1148,129 +1378,38 @@ int cmd_restore(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct restore r = { .ctx = ctx, .verbose = !ctx->quiet };
-	int wait = -1, timeout_ms = 30000, left, ret;
-	char *end;
-	long sec;
-	const char *file = EGM_DEFAULT_FILE;
+	struct restore r = {
+		.ctx = ctx, .verbose = !ctx->quiet, .wait = -1,
+		.timeout_ms = 30000,
+	};
+	const char *file = EGMFS_DEFAULT_FILE;
 	struct conf conf;
-	int *state;
-	size_t i, j;
-	char **names;
-	int c, nr;
+	int *state, ret;
+	size_t i;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "nvwWt:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			r.dry_run = true;
-			break;
-		case 'v':
-			r.verbose = true;
-			break;
-		case 'w':
-		case 'W':
-			wait = c == 'w';
-			break;
-		case 't':
-			errno = 0;
-			sec = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || sec < 0 ||
-			    sec > 3600)
-				return usage_error(restore_usage,
-						   "restore: invalid timeout \"%s\" (0 to 3600 seconds)",
-						   optarg);
-			timeout_ms = sec * 1000;
-			break;
-		case 'h':
-			return print_help(restore_usage);
-		default:
-			return usage_error(restore_usage,
-					   "restore: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_error(restore_usage, "restore: too many arguments");
-	if (optind < argc)
-		file = argv[optind];
-
+	ret = parse_opts(argc, argv, "nvwWt:h", opts, restore_usage,
+			 restore_opt, &r);
+	if (!ret)
+		ret = file_operand(argc, argv, restore_usage, &file);
+	if (ret)
+		return ret;
 	if (conf_load(&conf, file, ctx->pagesize))
 		return EGMFS_FAIL;
 	r.conf = &conf;
-
-	/* Is the module there at all? */
-	nr = list_dirs(ctx->instances, &names);
-	if (nr < 0) {
-		report(ctx->instances, "restore", -nr,
-		       nr == -ENOENT ? "is the egm module loaded?" : NULL);
+	if (restore_others(&r)) {
 		conf_free(&conf);
 		return EGMFS_FAIL;
 	}
-	for (i = 0; i < (size_t)nr; i++) {
-		for (j = 0; j < conf.nr_inst; j++)
-			if (!strcmp(names[i], conf.inst[j].name))
-				break;
-		if (j == conf.nr_inst)
-			complain(names[i], "restore", "not in %s, left alone",
-				 conf.file);
-	}
-	free_names(names);
 
 	restore_retired(&r);
-
 	state = xcalloc(conf.nr_inst, sizeof(*state));
 	for (i = 0; i < conf.nr_inst; i++)
 		state[i] = restore_fix(&r, &conf.inst[i]);
-
-	/* enable in file order, so that minors come back the same */
-	for (i = 0; i < conf.nr_inst; i++) {
-		const struct egm_inst *want = &conf.inst[i];
-
-		if (state[i] != FIX_DISABLED || !want->enable)
-			continue;
-		action(&r, "enable %s", want->name);
-		if (r.dry_run)
-			continue;
-		if (egm_inst_enable(ctx, want->name, true))
-			r.failed++;
-		else
-			state[i] = FIX_ENABLED;
-	}
-
-	/*
-	 * udev makes /dev/egm/NAME after the uevent of the enable: wait for
-	 * it (one deadline for all), so that libvirt, ordered after this
-	 * unit, finds the node. Without udev nobody would make it.
-	 */
-	if (wait < 0)
-		wait = !ctx->fake && !access("/run/udev/control", F_OK);
-	left = timeout_ms;
-	for (i = 0; wait && !r.dry_run && i < conf.nr_inst; i++) {
-		struct timespec t0, t1;
-		char link[PATH_MAX];
-
-		if (state[i] != FIX_ENABLED || !conf.inst[i].enable)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ret = egm_inst_wait_link(ctx, conf.inst[i].name, left);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left -= (t1.tv_sec - t0.tv_sec) * 1000 +
-			(t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (left < 0)
-			left = 0;
-		if (!ret)
-			continue;
-		egm_inst_link(ctx, conf.inst[i].name, link, sizeof(link));
-		if (ret == -ETIMEDOUT)
-			complain(conf.inst[i].name, "restore",
-				 "%s is not its device node after %d s (is udev running with 70-egm.rules?)",
-				 link, timeout_ms / 1000);
-		else
-			report(conf.inst[i].name, "restore", -ret,
-			       "waiting for %s", link);
-		r.failed++;
-	}
+	restore_enable(&r, state);
+	if (r.wait < 0)
+		r.wait = !ctx->fake && !access("/run/udev/control", F_OK);
+	if (r.wait && !r.dry_run)
+		restore_wait_links(&r, state);
 	free(state);
 	conf_free(&conf);
 	if (r.failed)

@@ -55,7 +55,7 @@ void complain(const char *obj, const char *what, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int egm_ctx_init(struct egmfs_ctx *ctx, const char *root)
+int egmfs_ctx_init(struct egmfs_ctx *ctx, const char *root)
 {
 	struct statfs sfs;
 	long ps;
@@ -69,44 +69,44 @@ int egm_ctx_init(struct egmfs_ctx *ctx, const char *root)
 	 * Outside configfs (a test tree), mkdir does not create the
 	 * attributes and rmdir does not remove them: do it by hand.
 	 */
-	ctx->fake = !statfs(root, &sfs) && sfs.f_type != EGM_CONFIGFS_MAGIC;
+	ctx->fake = !statfs(root, &sfs) && sfs.f_type != EGMFS_CONFIGFS_MAGIC;
 	ctx->sysfs = getenv("EGM_SYSFS");
 	if (!ctx->sysfs || !*ctx->sysfs)
-		ctx->sysfs = EGM_DEFAULT_SYSFS;
+		ctx->sysfs = EGMFS_DEFAULT_SYSFS;
 	ctx->devdir = getenv("EGM_DEVDIR");
 	if (!ctx->devdir || !*ctx->devdir)
-		ctx->devdir = EGM_DEFAULT_DEVDIR;
+		ctx->devdir = EGMFS_DEFAULT_DEVDIR;
 	ps = sysconf(_SC_PAGESIZE);
 	ctx->pagesize = ps > 0 ? ps : 4096;
 	return 0;
 }
 
-int egm_inst_dir(struct egmfs_ctx *ctx, const char *name, char *buf,
-		 size_t len)
+int egmfs_inst_dir(struct egmfs_ctx *ctx, const char *name, char *buf,
+		   size_t len)
 {
 	return attr_path(buf, len, ctx->instances, name);
 }
 
-bool egm_inst_exists(struct egmfs_ctx *ctx, const char *name)
+bool egmfs_inst_exists(struct egmfs_ctx *ctx, const char *name)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 
-	return !egm_inst_dir(ctx, name, dir, sizeof(dir)) &&
+	return !egmfs_inst_dir(ctx, name, dir, sizeof(dir)) &&
 	       !stat(dir, &st) && S_ISDIR(st.st_mode);
 }
 
-enum egm_kind { EGM_STR, EGM_U64, EGM_S64 };
+enum egmfs_kind { FIELD_STR, FIELD_U64, FIELD_S64 };
 
-struct egm_field {
+struct egmfs_field {
 	const char *name;
-	enum egm_kind kind;
+	enum egmfs_kind kind;
 	void *val;
-	size_t len;		/* EGM_STR: size of the buffer */
+	size_t len;		/* FIELD_STR: size of the buffer */
 };
 
 /* Read each attribute; on failure *attr names the one that failed. */
-static int load_fields(const char *dir, const struct egm_field *f, size_t n,
+static int load_fields(const char *dir, const struct egmfs_field *f, size_t n,
 		       const char **attr)
 {
 	size_t i;
@@ -115,10 +115,10 @@ static int load_fields(const char *dir, const struct egm_field *f, size_t n,
 	for (i = 0; i < n; i++) {
 		*attr = f[i].name;
 		switch (f[i].kind) {
-		case EGM_STR:
+		case FIELD_STR:
 			ret = attr_read(dir, f[i].name, f[i].val, f[i].len);
 			break;
-		case EGM_U64:
+		case FIELD_U64:
 			ret = attr_read_u64(dir, f[i].name, f[i].val);
 			break;
 		default:
@@ -132,34 +132,34 @@ static int load_fields(const char *dir, const struct egm_field *f, size_t n,
 	return 0;
 }
 
-int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
-		  struct egm_inst *inst, const char **attr)
+int egmfs_inst_load(struct egmfs_ctx *ctx, const char *name,
+		    struct egmfs_inst *inst, const char **attr)
 {
 	char dir[PATH_MAX], mode[8];
 	u64 uid, gid;
 	s64 enable, minor;
-	const struct egm_field fields[] = {
-		{ "region", EGM_STR, inst->region, sizeof(inst->region) },
-		{ "offset", EGM_U64, &inst->offset, 0 },
-		{ "size", EGM_U64, &inst->size, 0 },
-		{ "scrub", EGM_STR, inst->scrub, sizeof(inst->scrub) },
-		{ "uid", EGM_U64, &uid, 0 },
-		{ "gid", EGM_U64, &gid, 0 },
-		{ "mode", EGM_STR, mode, sizeof(mode) },
-		{ "enable", EGM_S64, &enable, 0 },
-		{ "minor", EGM_S64, &minor, 0 },
-		{ "dev", EGM_STR, inst->dev, sizeof(inst->dev) },
-		{ "state", EGM_STR, inst->state, sizeof(inst->state) },
+	const struct egmfs_field fields[] = {
+		{ "region", FIELD_STR, inst->region, sizeof(inst->region) },
+		{ "offset", FIELD_U64, &inst->offset, 0 },
+		{ "size", FIELD_U64, &inst->size, 0 },
+		{ "scrub", FIELD_STR, inst->scrub, sizeof(inst->scrub) },
+		{ "uid", FIELD_U64, &uid, 0 },
+		{ "gid", FIELD_U64, &gid, 0 },
+		{ "mode", FIELD_STR, mode, sizeof(mode) },
+		{ "enable", FIELD_S64, &enable, 0 },
+		{ "minor", FIELD_S64, &minor, 0 },
+		{ "dev", FIELD_STR, inst->dev, sizeof(inst->dev) },
+		{ "state", FIELD_STR, inst->state, sizeof(inst->state) },
 	};
 	int ret;
 
 	memset(inst, 0, sizeof(*inst));
-	if (strlen(name) > EGM_NAME_MAX) {
+	if (strlen(name) > EGMFS_NAME_MAX) {
 		*attr = "name";
 		return -ENAMETOOLONG;
 	}
 	strscpy(inst->name, name, sizeof(inst->name));
-	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	ret = egmfs_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret) {
 		*attr = "name";
 		return ret;
@@ -180,29 +180,37 @@ int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
 	return 0;
 }
 
-int egm_inst_list(struct egmfs_ctx *ctx, struct egm_inst **v, size_t *n)
+int egmfs_list_groups(const char *dir, const char *what, char ***names)
+{
+	int nr = list_dirs(dir, names);
+
+	if (nr < 0)
+		report(dir, what, -nr, nr == -ENOENT ?
+		       "is the egm module loaded?" : NULL);
+	return nr;
+}
+
+int egmfs_inst_list(struct egmfs_ctx *ctx, struct egmfs_inst **v, size_t *n)
 {
 	const char *attr;
 	char **names;
 	int i, nr, ret;
 
-	nr = list_dirs(ctx->instances, &names);
-	if (nr < 0) {
-		report(ctx->instances, "list", -nr, nr == -ENOENT ?
-		       "is the egm module loaded?" : NULL);
-		return nr;
-	}
-	*v = xcalloc(nr, sizeof(**v));
 	*n = 0;
+	nr = egmfs_list_groups(ctx->instances, "list", &names);
+	if (nr < 0)
+		return nr;
+	*v = xcalloc(nr, sizeof(**v));
 	for (i = 0; i < nr; i++) {
-		ret = egm_inst_load(ctx, names[i], &(*v)[*n], &attr);
-		if (ret == -ENOENT && !egm_inst_exists(ctx, names[i])) {
+		ret = egmfs_inst_load(ctx, names[i], &(*v)[*n], &attr);
+		if (ret == -ENOENT && !egmfs_inst_exists(ctx, names[i])) {
 			continue;	/* removed meanwhile */
 		} else if (ret) {
 			report(names[i], attr, -ret, NULL);
 			free_names(names);
 			free(*v);
 			*v = NULL;
+			*n = 0;
 			return ret;
 		}
 		(*n)++;
@@ -213,7 +221,7 @@ int egm_inst_list(struct egmfs_ctx *ctx, struct egm_inst **v, size_t *n)
 
 static int cmp_minor(const void *a, const void *b)
 {
-	const struct egm_inst *x = a, *y = b;
+	const struct egmfs_inst *x = a, *y = b;
 
 	if (x->minor >= 0 && y->minor >= 0)
 		return (x->minor > y->minor) - (x->minor < y->minor);
@@ -223,13 +231,13 @@ static int cmp_minor(const void *a, const void *b)
 }
 
 /* enabled instances by minor, then disabled ones by name */
-void egm_inst_sort_by_minor(struct egm_inst *v, size_t n)
+void egmfs_inst_sort_by_minor(struct egmfs_inst *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_minor);
 }
 
-void egm_inst_runtime(struct egmfs_ctx *ctx, struct egm_inst *inst,
-		      const struct egm_region *r)
+void egmfs_inst_runtime(struct egmfs_ctx *ctx, struct egmfs_inst *inst,
+			const struct egmfs_region *r)
 {
 	char dir[PATH_MAX];
 	u64 v;
@@ -259,22 +267,22 @@ void egm_inst_runtime(struct egmfs_ctx *ctx, struct egm_inst *inst,
 		inst->cpu_node = r->cpu_node;
 }
 
-void egm_inst_link(struct egmfs_ctx *ctx, const char *name, char *buf,
-		   size_t len)
+void egmfs_inst_link(struct egmfs_ctx *ctx, const char *name, char *buf,
+		     size_t len)
 {
 	snprintf(buf, len, "%s/%s", ctx->devdir, name);
 }
 
-int egm_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
-		       int timeout_ms)
+int egmfs_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
+			 int timeout_ms)
 {
 	char link[PATH_MAX], dir[PATH_MAX], dev[32];
 	unsigned int maj, min;
 	struct stat st;
 	int waited = 0, ret;
 
-	egm_inst_link(ctx, name, link, sizeof(link));
-	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	egmfs_inst_link(ctx, name, link, sizeof(link));
+	ret = egmfs_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret)
 		return ret;
 	for (;;) {
@@ -294,42 +302,42 @@ int egm_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
 }
 
 /* What the kernel's mkdir gives a new instance (fake trees only). */
-static const char *const egm_inst_defaults[][2] = {
+static const char *const egmfs_inst_defaults[][2] = {
 	{ "region", "" }, { "offset", "0" }, { "size", "0" },
 	{ "scrub", "zero" }, { "uid", "0" }, { "gid", "0" },
 	{ "mode", "0600" }, { "enable", "0" }, { "minor", "-1" },
 	{ "dev", "" }, { "state", "disabled" },
 };
 
-int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name)
+int egmfs_inst_mkdir(struct egmfs_ctx *ctx, const char *name)
 {
 	char dir[PATH_MAX];
 	size_t i;
 	int ret;
 
-	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	ret = egmfs_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret)
 		return ret;
 	if (mkdir(dir, 0755))
 		return -errno;
 	if (!ctx->fake)
 		return 0;
-	for (i = 0; i < ARRAY_SIZE(egm_inst_defaults); i++) {
-		ret = attr_write(dir, egm_inst_defaults[i][0],
-				 egm_inst_defaults[i][1], true);
+	for (i = 0; i < ARRAY_SIZE(egmfs_inst_defaults); i++) {
+		ret = attr_write(dir, egmfs_inst_defaults[i][0],
+				 egmfs_inst_defaults[i][1], true);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name)
+int egmfs_inst_rmdir(struct egmfs_ctx *ctx, const char *name)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	size_t i;
 	int ret;
 
-	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	ret = egmfs_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret)
 		return ret;
 	if (!rmdir(dir))
@@ -337,28 +345,28 @@ int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name)
 	ret = -errno;
 	if (!ctx->fake || ret != -ENOTEMPTY)
 		return ret;
-	for (i = 0; i < ARRAY_SIZE(egm_inst_defaults); i++) {
+	for (i = 0; i < ARRAY_SIZE(egmfs_inst_defaults); i++) {
 		if (!attr_path(path, sizeof(path), dir,
-			       egm_inst_defaults[i][0]))
+			       egmfs_inst_defaults[i][0]))
 			unlink(path);
 	}
 	return rmdir(dir) ? -errno : 0;
 }
 
-int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
-		   const char *val)
+int egmfs_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
+		     const char *val)
 {
 	char dir[PATH_MAX];
 	int ret;
 
-	ret = egm_inst_dir(ctx, name, dir, sizeof(dir));
+	ret = egmfs_inst_dir(ctx, name, dir, sizeof(dir));
 	if (ret)
 		return ret;
 	return attr_write(dir, attr, val, ctx->fake);
 }
 
-u64 egm_inst_end(const struct egm_inst *inst,
-		 const struct egm_region *region)
+u64 egmfs_inst_end(const struct egmfs_inst *inst,
+		   const struct egmfs_region *region)
 {
 	u64 size = inst->size;
 
@@ -395,22 +403,43 @@ static int read_lines(const char *dir, const char *name, char ***lines)
 	return n;
 }
 
-int egm_region_load(struct egmfs_ctx *ctx, const char *name,
-		    struct egm_region *r, const char **attr)
+/* The n lines "0x<addr> <origin>" of retired into r->retired. */
+static int parse_retired_lines(struct egmfs_region *r, char **lines, size_t n)
+{
+	size_t i;
+
+	r->nr_retired = n;
+	r->retired = xcalloc(n, sizeof(*r->retired));
+	for (i = 0; i < n; i++) {
+		struct egmfs_retired *e = &r->retired[i];
+		char *sp = strchr(lines[i], ' ');
+
+		if (!sp)
+			return -EPROTO;
+		*sp++ = '\0';
+		if (parse_size(lines[i], &e->addr) ||
+		    strscpy(e->source, sp, sizeof(e->source)) < 0)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int egmfs_region_load(struct egmfs_ctx *ctx, const char *name,
+		      struct egmfs_region *r, const char **attr)
 {
 	char dir[PATH_MAX], **lines = NULL;
 	u64 pxm;
 	s64 node;
-	const struct egm_field fields[] = {
-		{ "base", EGM_U64, &r->base, 0 },
-		{ "size", EGM_U64, &r->size, 0 },
-		{ "pxm", EGM_U64, &pxm, 0 },
-		{ "numa_node", EGM_S64, &node, 0 },
-		{ "source", EGM_STR, r->source, sizeof(r->source) },
-		{ "free", EGM_U64, &r->free, 0 },
-		{ "retired_pages", EGM_U64, &r->retired_pages, 0 },
+	const struct egmfs_field fields[] = {
+		{ "base", FIELD_U64, &r->base, 0 },
+		{ "size", FIELD_U64, &r->size, 0 },
+		{ "pxm", FIELD_U64, &pxm, 0 },
+		{ "numa_node", FIELD_S64, &node, 0 },
+		{ "source", FIELD_STR, r->source, sizeof(r->source) },
+		{ "free", FIELD_U64, &r->free, 0 },
+		{ "retired_pages", FIELD_U64, &r->retired_pages, 0 },
 	};
-	int i, ret;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	if (strlen(name) >= sizeof(r->name)) {
@@ -437,55 +466,41 @@ int egm_region_load(struct egmfs_ctx *ctx, const char *name,
 		return ret;
 	*attr = "retired";
 	ret = read_lines(dir, "retired", &lines);
-	if (ret < 0)
-		goto err;
-	r->nr_retired = ret;
-	r->retired = xcalloc(ret, sizeof(*r->retired));
-	for (i = 0; lines[i]; i++) {
-		struct egm_retired *e = &r->retired[i];
-		char *sp = strchr(lines[i], ' ');
-
-		ret = -EPROTO;
-		if (!sp)
-			goto err;
-		*sp++ = '\0';
-		if (parse_size(lines[i], &e->addr) ||
-		    strscpy(e->source, sp, sizeof(e->source)) < 0)
-			goto err;
+	if (ret >= 0) {
+		ret = parse_retired_lines(r, lines, ret);
+		free_names(lines);
 	}
-	free_names(lines);
+	if (ret < 0) {
+		free_names(r->devices);
+		r->devices = NULL;
+		free(r->retired);
+		r->retired = NULL;
+		return ret;
+	}
 	*attr = NULL;
 	return 0;
-err:
-	free_names(lines);
-	free_names(r->devices);
-	r->devices = NULL;
-	free(r->retired);
-	r->retired = NULL;
-	return ret;
 }
 
-int egm_region_list(struct egmfs_ctx *ctx, struct egm_region **v, size_t *n)
+int egmfs_region_list(struct egmfs_ctx *ctx, struct egmfs_region **v,
+		      size_t *n)
 {
 	const char *attr;
 	char **names;
 	int i, nr, ret;
 
-	nr = list_dirs(ctx->regions, &names);
-	if (nr < 0) {
-		report(ctx->regions, "list", -nr, nr == -ENOENT ?
-		       "is the egm module loaded?" : NULL);
-		return nr;
-	}
-	*v = xcalloc(nr, sizeof(**v));
 	*n = 0;
+	nr = egmfs_list_groups(ctx->regions, "list", &names);
+	if (nr < 0)
+		return nr;
+	*v = xcalloc(nr, sizeof(**v));
 	for (i = 0; i < nr; i++) {
-		ret = egm_region_load(ctx, names[i], &(*v)[*n], &attr);
+		ret = egmfs_region_load(ctx, names[i], &(*v)[*n], &attr);
 		if (ret) {
 			report(names[i], attr, -ret, NULL);
 			free_names(names);
-			egm_region_list_free(*v, *n);
+			egmfs_region_list_free(*v, *n);
 			*v = NULL;
+			*n = 0;
 			return ret;
 		}
 		(*n)++;
@@ -494,8 +509,8 @@ int egm_region_list(struct egmfs_ctx *ctx, struct egm_region **v, size_t *n)
 	return 0;
 }
 
-const struct egm_region *egm_region_find(const struct egm_region *v, size_t n,
-					 const char *name)
+const struct egmfs_region *egmfs_region_find(const struct egmfs_region *v,
+					     size_t n, const char *name)
 {
 	size_t i;
 
@@ -505,7 +520,7 @@ const struct egm_region *egm_region_find(const struct egm_region *v, size_t n,
 	return NULL;
 }
 
-void egm_region_list_free(struct egm_region *v, size_t n)
+void egmfs_region_list_free(struct egmfs_region *v, size_t n)
 {
 	size_t i;
 
@@ -516,8 +531,8 @@ void egm_region_list_free(struct egm_region *v, size_t n)
 	free(v);
 }
 
-int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
-		      u64 addr)
+int egmfs_region_retire(struct egmfs_ctx *ctx, const char *region,
+			u64 addr)
 {
 	char dir[PATH_MAX], val[32];
 	int ret;
@@ -530,30 +545,31 @@ int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
 }
 
 /* Names of the enabled instances of inst's region whose extents overlap. */
-static void explain_overlap(struct egmfs_ctx *ctx, const struct egm_inst *inst,
-			    char *buf, size_t len)
+static void explain_overlap(struct egmfs_ctx *ctx,
+			    const struct egmfs_inst *inst, char *buf,
+			    size_t len)
 {
-	const struct egm_region *region;
-	struct egm_region *regions = NULL;
-	struct egm_inst *v = NULL;
+	const struct egmfs_region *region;
+	struct egmfs_region *regions = NULL;
+	struct egmfs_inst *v = NULL;
 	size_t i, n = 0, nr = 0, used = 0;
 	u64 start, end;
 
 	buf[0] = '\0';
-	if (egm_region_list(ctx, &regions, &nr))
+	if (egmfs_region_list(ctx, &regions, &nr))
 		return;
-	region = egm_region_find(regions, nr, inst->region);
-	if (egm_inst_list(ctx, &v, &n))
+	region = egmfs_region_find(regions, nr, inst->region);
+	if (egmfs_inst_list(ctx, &v, &n))
 		goto out;
 	start = inst->offset;
-	end = egm_inst_end(inst, region);
+	end = egmfs_inst_end(inst, region);
 	for (i = 0; i < n; i++) {
-		const struct egm_inst *o = &v[i];
+		const struct egmfs_inst *o = &v[i];
 
 		if (!strcmp(o->name, inst->name) || !o->enable ||
 		    strcmp(o->region, inst->region))
 			continue;
-		if (o->offset >= end || egm_inst_end(o, region) <= start)
+		if (o->offset >= end || egmfs_inst_end(o, region) <= start)
 			continue;
 		used += snprintf(buf + used, used < len ? len - used : 0,
 				 "%s%s", used ? ", " : "extent overlaps ",
@@ -561,20 +577,20 @@ static void explain_overlap(struct egmfs_ctx *ctx, const struct egm_inst *inst,
 	}
 out:
 	free(v);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 }
 
 static void explain_enable(struct egmfs_ctx *ctx, const char *name, int err,
 			   char *buf, size_t len)
 {
-	struct egm_region *regions = NULL;
-	const struct egm_region *region;
-	struct egm_inst inst;
+	struct egmfs_region *regions = NULL;
+	const struct egmfs_region *region;
+	struct egmfs_inst inst;
 	const char *attr;
 	size_t nr = 0;
 
 	buf[0] = '\0';
-	if (egm_inst_load(ctx, name, &inst, &attr))
+	if (egmfs_inst_load(ctx, name, &inst, &attr))
 		return;
 	switch (err) {
 	case EBUSY:
@@ -585,19 +601,19 @@ static void explain_enable(struct egmfs_ctx *ctx, const char *name, int err,
 			snprintf(buf, len, "no region set");
 			break;
 		}
-		if (egm_region_list(ctx, &regions, &nr))
+		if (egmfs_region_list(ctx, &regions, &nr))
 			break;
-		region = egm_region_find(regions, nr, inst.region);
+		region = egmfs_region_find(regions, nr, inst.region);
 		if (region && inst.offset >= region->size)
 			snprintf(buf, len,
 				 "offset is past the end of region %s",
 				 region->name);
-		else if (region && egm_inst_end(&inst, region) > region->size)
+		else if (region && egmfs_inst_end(&inst, region) > region->size)
 			snprintf(buf, len,
 				 "extent does not fit region %s of %llu bytes",
 				 region->name,
 				 (unsigned long long)region->size);
-		egm_region_list_free(regions, nr);
+		egmfs_region_list_free(regions, nr);
 		break;
 	case ENOSPC:
 		snprintf(buf, len, "no minor left: max_instances reached");
@@ -608,12 +624,12 @@ static void explain_enable(struct egmfs_ctx *ctx, const char *name, int err,
 	}
 }
 
-int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on)
+int egmfs_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on)
 {
 	char reason[512];
 	int ret;
 
-	ret = egm_inst_write(ctx, name, "enable", on ? "1" : "0");
+	ret = egmfs_inst_write(ctx, name, "enable", on ? "1" : "0");
 	if (!ret)
 		return 0;
 	if (on) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * egmfs: the objects of the egm configfs tree (DESIGN §2).
+ * egmfs: the objects of the egm configfs tree
+ * (Documentation/ABI/testing/configfs-egm).
  *
  *   <root>/regions/socket<PXM>/	base size pxm numa_node source free
  *					retired_pages retired devices (ro)
@@ -21,12 +22,12 @@
 
 #include "util.h"
 
-#define EGM_DEFAULT_ROOT	"/sys/kernel/config/egm"
-#define EGM_DEFAULT_FILE	"/etc/egm/egm.json"
-#define EGM_CONFIGFS_MAGIC	0x62656570
-#define EGM_DEFAULT_SYSFS	"/sys/class/egm"
-#define EGM_DEFAULT_DEVDIR	"/dev/egm"
-#define EGM_DEFAULT_CDI		"/var/run/cdi/egm.json"
+#define EGMFS_DEFAULT_ROOT	"/sys/kernel/config/egm"
+#define EGMFS_DEFAULT_FILE	"/etc/egm/egm.json"
+#define EGMFS_CONFIGFS_MAGIC	0x62656570
+#define EGMFS_DEFAULT_SYSFS	"/sys/class/egm"
+#define EGMFS_DEFAULT_DEVDIR	"/dev/egm"
+#define EGMFS_DEFAULT_CDI	"/var/run/cdi/egm.json"
 
 struct egmfs_ctx {
 	const char *root;		/* configfs root of egm */
@@ -39,8 +40,8 @@ struct egmfs_ctx {
 	unsigned long pagesize;
 };
 
-struct egm_inst {
-	char name[EGM_NAME_MAX + 1];
+struct egmfs_inst {
+	char name[EGMFS_NAME_MAX + 1];
 	char region[64];
 	u64 offset;
 	u64 size;
@@ -59,12 +60,12 @@ struct egm_inst {
 	int scrub_progress;		/* -1: unknown (disabled) */
 };
 
-struct egm_retired {
+struct egmfs_retired {
 	u64 addr;
 	char source[16];		/* firmware, runtime, poison */
 };
 
-struct egm_region {
+struct egmfs_region {
 	char name[64];
 	u64 base;
 	u64 size;
@@ -75,60 +76,66 @@ struct egm_region {
 	u64 free;
 	u64 retired_pages;
 	char **devices;			/* NULL terminated */
-	struct egm_retired *retired;
+	struct egmfs_retired *retired;
 	size_t nr_retired;
 };
 
-int egm_ctx_init(struct egmfs_ctx *ctx, const char *root);
+int egmfs_ctx_init(struct egmfs_ctx *ctx, const char *root);
 
-int egm_inst_dir(struct egmfs_ctx *ctx, const char *name, char *buf,
-		 size_t len);
-bool egm_inst_exists(struct egmfs_ctx *ctx, const char *name);
+int egmfs_inst_dir(struct egmfs_ctx *ctx, const char *name, char *buf,
+		   size_t len);
+bool egmfs_inst_exists(struct egmfs_ctx *ctx, const char *name);
 /* On failure *attr names the attribute that could not be read. */
-int egm_inst_load(struct egmfs_ctx *ctx, const char *name,
-		  struct egm_inst *inst, const char **attr);
+int egmfs_inst_load(struct egmfs_ctx *ctx, const char *name,
+		    struct egmfs_inst *inst, const char **attr);
+/*
+ * The sorted names of the groups in dir (instances or regions), or
+ * -errno after "egmfs: <dir>: <what>: <error>" on stderr.
+ */
+int egmfs_list_groups(const char *dir, const char *what, char ***names);
 /* Every instance, sorted by name; *n entries in *v, free() it. */
-int egm_inst_list(struct egmfs_ctx *ctx, struct egm_inst **v, size_t *n);
-void egm_inst_sort_by_minor(struct egm_inst *v, size_t n);
+int egmfs_inst_list(struct egmfs_ctx *ctx, struct egmfs_inst **v, size_t *n);
+void egmfs_inst_sort_by_minor(struct egmfs_inst *v, size_t n);
 /*
  * Fill the runtime fields of inst (resolved size, pagesize, cpu_node,
  * scrub progress) from /sys/class/egm/egmN, or from its region (r may be
  * NULL) when it is disabled. Missing attributes leave "unknown".
  */
-void egm_inst_runtime(struct egmfs_ctx *ctx, struct egm_inst *inst,
-		      const struct egm_region *r);
+void egmfs_inst_runtime(struct egmfs_ctx *ctx, struct egmfs_inst *inst,
+			const struct egmfs_region *r);
 /* udev's link for inst: <devdir>/<name> */
-void egm_inst_link(struct egmfs_ctx *ctx, const char *name, char *buf,
-		   size_t len);
+void egmfs_inst_link(struct egmfs_ctx *ctx, const char *name, char *buf,
+		     size_t len);
 /*
  * Wait up to timeout_ms for the link of enabled instance name to be the
  * character device of its dev attribute. 0 or -errno (-ETIMEDOUT).
  */
-int egm_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
-		       int timeout_ms);
-int egm_inst_mkdir(struct egmfs_ctx *ctx, const char *name);
-int egm_inst_rmdir(struct egmfs_ctx *ctx, const char *name);
-int egm_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
-		   const char *val);
+int egmfs_inst_wait_link(struct egmfs_ctx *ctx, const char *name,
+			 int timeout_ms);
+int egmfs_inst_mkdir(struct egmfs_ctx *ctx, const char *name);
+int egmfs_inst_rmdir(struct egmfs_ctx *ctx, const char *name);
+int egmfs_inst_write(struct egmfs_ctx *ctx, const char *name, const char *attr,
+		     const char *val);
 /* resolved end of an extent (size 0 = rest of the region) */
-u64 egm_inst_end(const struct egm_inst *inst,
-		 const struct egm_region *region);
+u64 egmfs_inst_end(const struct egmfs_inst *inst,
+		   const struct egmfs_region *region);
 
-int egm_region_load(struct egmfs_ctx *ctx, const char *name,
-		    struct egm_region *r, const char **attr);
-int egm_region_list(struct egmfs_ctx *ctx, struct egm_region **v, size_t *n);
-const struct egm_region *egm_region_find(const struct egm_region *v, size_t n,
-					 const char *name);
-void egm_region_list_free(struct egm_region *v, size_t n);
-int egm_region_retire(struct egmfs_ctx *ctx, const char *region,
-		      u64 addr);
+int egmfs_region_load(struct egmfs_ctx *ctx, const char *name,
+		      struct egmfs_region *r, const char **attr);
+int egmfs_region_list(struct egmfs_ctx *ctx, struct egmfs_region **v,
+		      size_t *n);
+const struct egmfs_region *egmfs_region_find(const struct egmfs_region *v,
+					     size_t n, const char *name);
+void egmfs_region_list_free(struct egmfs_region *v, size_t n);
+int egmfs_region_retire(struct egmfs_ctx *ctx, const char *region,
+			u64 addr);
 
 /*
- * Write enable and explain a failure the way DESIGN §7 wants:
+ * Write enable and explain a failure as egmfs.8 (DIAGNOSTICS) shows:
  * "egmfs: vm1: enable: Device or resource busy (extent overlaps vm0)".
  * Returns 0 or -errno; the message is printed here.
  */
-int egm_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on);
+int egmfs_inst_enable(struct egmfs_ctx *ctx, const char *name, bool on);
 
 /* "egmfs: <obj>: <what>: <strerror(err)>[ (<reason>)]" on stderr */
 void report(const char *obj, const char *what, int err, const char *fmt, ...)

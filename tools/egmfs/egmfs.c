@@ -68,7 +68,7 @@ static const char egmfs_usage[] =
 "  clear                      disable and remove every instance\n"
 "Region commands:\n"
 "  retire ADDR                retire the 64 KiB block holding ADDR\n"
-"Configuration file (default " EGM_DEFAULT_FILE "):\n"
+"Configuration file (default " EGMFS_DEFAULT_FILE "):\n"
 "  save [FILE]                write instances and runtime retirements\n"
 "  restore [FILE]             re-create them (idempotent)\n"
 "Consumers:\n"
@@ -78,7 +78,7 @@ static const char egmfs_usage[] =
 "\n"
 "Global options:\n"
 "  -r, --root DIR   egm configfs directory (default $EGM_CONFIGFS or\n"
-"                   " EGM_DEFAULT_ROOT ")\n"
+"                   " EGMFS_DEFAULT_ROOT ")\n"
 "  -q, --quiet      changing commands do not print what they did\n"
 "  -h, --help       this text; 'egmfs <command> --help' for a command\n"
 "  -V, --version    print the version\n"
@@ -102,6 +102,78 @@ int print_help(const char *usage)
 {
 	fputs(usage, stdout);
 	return 0;
+}
+
+int parse_opts(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, const char *usage,
+	       opt_fn fn, void *data)
+{
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(usage);
+			return EGMFS_HELP;
+		}
+		if (c == '?' || !fn)
+			return usage_error(usage, "%s: bad option '%s'", argv[0],
+					   argv[optind - 1]);
+		ret = fn(c, optarg, data);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int no_operands(int argc, char **argv, const char *usage)
+{
+	if (optind < argc)
+		return usage_error(usage, "%s: unexpected argument '%s'",
+				   argv[0], argv[optind]);
+	return 0;
+}
+
+int opt_flag(int c, const char *arg, void *flag)
+{
+	(void)c;
+	(void)arg;
+	*(bool *)flag = true;
+	return 0;
+}
+
+int opt_string(int c, const char *arg, void *str)
+{
+	(void)c;
+	*(const char **)str = arg;
+	return 0;
+}
+
+int name_operand(int argc, char **argv, const char *usage, const char **name)
+{
+	if (argc - optind != 1)
+		return usage_error(usage, "%s: expected one NAME", argv[0]);
+	*name = argv[optind];
+	if (!valid_name(*name))
+		return usage_error(usage, "%s: invalid name \"%s\"", argv[0],
+				   *name);
+	return 0;
+}
+
+const struct option help_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ }
+};
+
+int read_opts(int argc, char **argv, const char *usage, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+
+	return parse_opts(argc, argv, "jh", opts, usage, opt_flag, json);
 }
 
 static struct cmd_struct *find_cmd(const char *name)
@@ -153,7 +225,7 @@ static int run_builtin(struct cmd_struct *cmd, int argc, char **argv,
 			strerror(errno));
 		return 1;
 	}
-	if (!ret)
+	if (!ret || ret == EGMFS_HELP)
 		return 0;
 	return ret == EGMFS_USAGE ? 2 : 1;
 }
@@ -173,7 +245,7 @@ int main(int argc, char **argv)
 	int c;
 
 	if (!root || !*root)
-		root = EGM_DEFAULT_ROOT;
+		root = EGMFS_DEFAULT_ROOT;
 
 	/* '+': stop at the command, whose options are its own */
 	opterr = 0;
@@ -206,7 +278,7 @@ int main(int argc, char **argv)
 		usage_error(egmfs_usage, "unknown command '%s'", argv[optind]);
 		return 2;
 	}
-	if (egm_ctx_init(&ctx, root)) {
+	if (egmfs_ctx_init(&ctx, root)) {
 		fprintf(stderr, "egmfs: %s: %s\n", root, strerror(ENAMETOOLONG));
 		return 1;
 	}

@@ -20,7 +20,7 @@ static struct json_object *json_u64_or_null(u64 v)
 	return v ? json_object_new_uint64(v) : NULL;
 }
 
-struct json_object *inst_to_json(const struct egm_inst *inst,
+struct json_object *inst_to_json(const struct egmfs_inst *inst,
 				 struct egmfs_ctx *ctx)
 {
 	char path[PATH_MAX];
@@ -45,7 +45,7 @@ struct json_object *inst_to_json(const struct egm_inst *inst,
 	json_object_object_add(o, "minor", json_object_new_int(inst->minor));
 	json_object_object_add(o, "dev", json_object_new_string(inst->dev));
 	json_object_object_add(o, "state", json_object_new_string(inst->state));
-	egm_inst_link(ctx, inst->name, path, sizeof(path));
+	egmfs_inst_link(ctx, inst->name, path, sizeof(path));
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "resolved_size",
 			       json_u64_or_null(inst->resolved_size));
@@ -66,46 +66,19 @@ int print_json(struct json_object *obj)
 	return 0;
 }
 
-/* Options of the read commands: --json and --help. */
-static int read_opts(int argc, char **argv, const char *usage, bool *json)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			*json = true;
-			break;
-		case 'h':
-			print_help(usage);
-			return 1;
-		default:
-			return usage_error(usage, "%s: bad option '%s'",
-					   argv[0], argv[optind - 1]);
-		}
-	}
-	return 0;
-}
-
 /* The runtime fields of every instance of v, from sysfs and the regions. */
-static void fill_runtime(struct egmfs_ctx *ctx, struct egm_inst *v, size_t n)
+static void fill_runtime(struct egmfs_ctx *ctx, struct egmfs_inst *v, size_t n)
 {
-	struct egm_region *regions = NULL;
+	struct egmfs_region *regions = NULL;
 	size_t i, nr = 0;
 
-	if (egm_region_list(ctx, &regions, &nr))
+	if (egmfs_region_list(ctx, &regions, &nr))
 		regions = NULL;
 	for (i = 0; i < n; i++)
-		egm_inst_runtime(ctx, &v[i], regions ?
-				 egm_region_find(regions, nr, v[i].region) :
-				 NULL);
-	egm_region_list_free(regions, nr);
+		egmfs_inst_runtime(ctx, &v[i], regions ?
+				   egmfs_region_find(regions, nr, v[i].region) :
+				   NULL);
+	egmfs_region_list_free(regions, nr);
 }
 
 static const char list_usage[] =
@@ -119,6 +92,72 @@ static const char list_usage[] =
 "  -j, --json       print a JSON array of instance objects\n"
 "  -R, --region R   only the instances of region R\n";
 
+struct list_opts {
+	bool json;
+	const char *region;
+};
+
+static int list_opt(int c, const char *arg, void *data)
+{
+	struct list_opts *o = data;
+
+	if (c == 'j') {
+		o->json = true;
+		return 0;
+	}
+	if (!valid_region_name(arg))
+		return usage_error(list_usage,
+				   "list: invalid region name \"%s\"", arg);
+	o->region = arg;
+	return 0;
+}
+
+/* One line of 'egmfs list' for instance e. */
+static void list_row(struct egmfs_ctx *ctx, const struct egmfs_inst *e)
+{
+	char off[32], size[32], owner[32], dev[32], ps[32], node[16];
+	char state[32], path[PATH_MAX];
+
+	snprintf(owner, sizeof(owner), "%u:%u", e->uid, e->gid);
+	if (e->minor >= 0)
+		snprintf(dev, sizeof(dev), "/dev/egm%d", e->minor);
+	else
+		snprintf(dev, sizeof(dev), "-");
+	if (e->pagesize)
+		fmt_size(e->pagesize, ps, sizeof(ps));
+	else
+		snprintf(ps, sizeof(ps), "-");
+	if (e->cpu_node >= 0)
+		snprintf(node, sizeof(node), "%d", e->cpu_node);
+	else
+		snprintf(node, sizeof(node), "-");
+	if (!strcmp(e->state, "scrubbing") && e->scrub_progress >= 0)
+		snprintf(state, sizeof(state), "scrubbing:%d%%",
+			 e->scrub_progress);
+	else
+		snprintf(state, sizeof(state), "%s", e->state);
+	egmfs_inst_link(ctx, e->name, path, sizeof(path));
+	printf("%-16s %-8s %8s %8s %8s %4s %-5s %-11s %04o %-14s %-11s %s\n",
+	       e->name, e->region[0] ? e->region : "-",
+	       fmt_size(e->offset, off, sizeof(off)),
+	       e->resolved_size ?
+	       fmt_size(e->resolved_size, size, sizeof(size)) :
+	       e->size ? fmt_size(e->size, size, sizeof(size)) : "rest",
+	       ps, node, e->scrub, owner, e->mode, state, dev,
+	       e->minor >= 0 ? path : "-");
+}
+
+struct json_object *insts_to_json(const struct egmfs_inst *v, size_t n,
+				  struct egmfs_ctx *ctx)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, inst_to_json(&v[i], ctx));
+	return arr;
+}
+
 int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -127,90 +166,37 @@ int cmd_list(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	char off[32], size[32], owner[32], dev[32], ps[32], node[16];
-	char state[32], path[PATH_MAX];
-	const char *region = NULL;
-	struct json_object *arr;
-	struct egm_inst *v;
-	bool json = false;
+	struct list_opts o = { };
+	struct egmfs_inst *v;
 	size_t i, j, n;
-	int c;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jR:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'R':
-			if (!valid_region_name(optarg))
-				return usage_error(list_usage,
-						   "list: invalid region name \"%s\"",
-						   optarg);
-			region = optarg;
-			break;
-		case 'h':
-			return print_help(list_usage);
-		default:
-			return usage_error(list_usage, "list: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(list_usage, "list: unexpected argument '%s'",
-				   argv[optind]);
-	if (egm_inst_list(ctx, &v, &n))
+	ret = parse_opts(argc, argv, "jR:h", opts, list_usage, list_opt, &o);
+	if (!ret)
+		ret = no_operands(argc, argv, list_usage);
+	if (ret)
+		return ret;
+	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
-	if (region) {
+	if (o.region) {
 		for (i = j = 0; i < n; i++)
-			if (!strcmp(v[i].region, region))
+			if (!strcmp(v[i].region, o.region))
 				v[j++] = v[i];
 		n = j;
 	}
 	fill_runtime(ctx, v, n);
 
-	if (json) {
-		arr = json_object_new_array();
-		for (i = 0; i < n; i++)
-			json_object_array_add(arr, inst_to_json(&v[i], ctx));
+	if (o.json) {
+		print_json(insts_to_json(v, n, ctx));
 		free(v);
-		return print_json(arr);
+		return 0;
 	}
 	if (n)
 		printf("%-16s %-8s %8s %8s %8s %4s %-5s %-11s %-4s %-14s %-11s %s\n",
 		       "NAME", "REGION", "OFFSET", "SIZE", "PAGESIZE", "NODE",
 		       "SCRUB", "OWNER", "MODE", "STATE", "DEVICE", "PATH");
-	for (i = 0; i < n; i++) {
-		const struct egm_inst *e = &v[i];
-
-		snprintf(owner, sizeof(owner), "%u:%u", e->uid, e->gid);
-		if (e->minor >= 0)
-			snprintf(dev, sizeof(dev), "/dev/egm%d", e->minor);
-		else
-			snprintf(dev, sizeof(dev), "-");
-		if (e->pagesize)
-			fmt_size(e->pagesize, ps, sizeof(ps));
-		else
-			snprintf(ps, sizeof(ps), "-");
-		if (e->cpu_node >= 0)
-			snprintf(node, sizeof(node), "%d", e->cpu_node);
-		else
-			snprintf(node, sizeof(node), "-");
-		if (!strcmp(e->state, "scrubbing") && e->scrub_progress >= 0)
-			snprintf(state, sizeof(state), "scrubbing:%d%%",
-				 e->scrub_progress);
-		else
-			snprintf(state, sizeof(state), "%s", e->state);
-		egm_inst_link(ctx, e->name, path, sizeof(path));
-		printf("%-16s %-8s %8s %8s %8s %4s %-5s %-11s %04o %-14s %-11s %s\n",
-		       e->name, e->region[0] ? e->region : "-",
-		       fmt_size(e->offset, off, sizeof(off)),
-		       e->resolved_size ?
-		       fmt_size(e->resolved_size, size, sizeof(size)) :
-		       e->size ? fmt_size(e->size, size, sizeof(size)) : "rest",
-		       ps, node, e->scrub, owner, e->mode, state, dev,
-		       e->minor >= 0 ? path : "-");
-	}
+	for (i = 0; i < n; i++)
+		list_row(ctx, &v[i]);
 	free(v);
 	return 0;
 }
@@ -222,27 +208,60 @@ static const char show_usage[] =
 "\n"
 "  -j, --json   print one JSON object (the fields of 'list --json')\n";
 
+/* 'egmfs show' without --json: one "attribute: value" line each */
+static void show_text(struct egmfs_ctx *ctx, const struct egmfs_inst *e)
+{
+	char buf[32], path[PATH_MAX];
+
+	printf("name:   %s\n", e->name);
+	printf("region: %s\n", e->region);
+	printf("offset: %llu (%s)\n", (unsigned long long)e->offset,
+	       fmt_size(e->offset, buf, sizeof(buf)));
+	printf("size:   %llu (%s)\n", (unsigned long long)e->size,
+	       e->size ? fmt_size(e->size, buf, sizeof(buf)) :
+			 "rest of the region");
+	printf("scrub:  %s\n", e->scrub);
+	printf("uid:    %u\n", e->uid);
+	printf("gid:    %u\n", e->gid);
+	printf("mode:   %04o\n", e->mode);
+	printf("enable: %d\n", e->enable);
+	printf("minor:  %d\n", e->minor);
+	printf("dev:    %s\n", e->dev[0] ? e->dev : "-");
+	printf("state:  %s\n", e->state);
+	if (e->minor >= 0)
+		printf("device: /dev/egm%d\n", e->minor);
+	egmfs_inst_link(ctx, e->name, path, sizeof(path));
+	printf("path:   %s\n", path);
+	if (e->resolved_size)
+		printf("resolved_size: %llu (%s)\n",
+		       (unsigned long long)e->resolved_size,
+		       fmt_size(e->resolved_size, buf, sizeof(buf)));
+	if (e->pagesize)
+		printf("pagesize: %llu (%s)\n", (unsigned long long)e->pagesize,
+		       fmt_size(e->pagesize, buf, sizeof(buf)));
+	if (e->cpu_node != -2)
+		printf("cpu_node: %d\n", e->cpu_node);
+	if (e->scrub_progress >= 0)
+		printf("scrub_progress: %d\n", e->scrub_progress);
+}
+
 int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 {
-	struct egm_inst inst;
+	struct egmfs_inst inst;
 	const char *attr, *name;
-	char buf[32], path[PATH_MAX];
 	bool json = false;
 	int ret;
 
 	ret = read_opts(argc, argv, show_usage, &json);
+	if (!ret)
+		ret = name_operand(argc, argv, show_usage, &name);
 	if (ret)
-		return ret > 0 ? 0 : ret;
-	if (argc - optind != 1)
-		return usage_error(show_usage, "show: expected one NAME");
-	name = argv[optind];
-	if (!valid_name(name))
-		return usage_error(show_usage, "show: invalid name \"%s\"", name);
-	if (!egm_inst_exists(ctx, name)) {
+		return ret;
+	if (!egmfs_inst_exists(ctx, name)) {
 		report(name, "show", ENOENT, "no such instance");
 		return EGMFS_FAIL;
 	}
-	ret = egm_inst_load(ctx, name, &inst, &attr);
+	ret = egmfs_inst_load(ctx, name, &inst, &attr);
 	if (ret) {
 		report(name, attr, -ret, NULL);
 		return EGMFS_FAIL;
@@ -250,37 +269,7 @@ int cmd_show(int argc, char **argv, struct egmfs_ctx *ctx)
 	fill_runtime(ctx, &inst, 1);
 	if (json)
 		return print_json(inst_to_json(&inst, ctx));
-
-	printf("name:   %s\n", inst.name);
-	printf("region: %s\n", inst.region);
-	printf("offset: %llu (%s)\n", (unsigned long long)inst.offset,
-	       fmt_size(inst.offset, buf, sizeof(buf)));
-	printf("size:   %llu (%s)\n", (unsigned long long)inst.size,
-	       inst.size ? fmt_size(inst.size, buf, sizeof(buf)) :
-			   "rest of the region");
-	printf("scrub:  %s\n", inst.scrub);
-	printf("uid:    %u\n", inst.uid);
-	printf("gid:    %u\n", inst.gid);
-	printf("mode:   %04o\n", inst.mode);
-	printf("enable: %d\n", inst.enable);
-	printf("minor:  %d\n", inst.minor);
-	printf("dev:    %s\n", inst.dev[0] ? inst.dev : "-");
-	printf("state:  %s\n", inst.state);
-	if (inst.minor >= 0)
-		printf("device: /dev/egm%d\n", inst.minor);
-	egm_inst_link(ctx, inst.name, path, sizeof(path));
-	printf("path:   %s\n", path);
-	if (inst.resolved_size)
-		printf("resolved_size: %llu (%s)\n",
-		       (unsigned long long)inst.resolved_size,
-		       fmt_size(inst.resolved_size, buf, sizeof(buf)));
-	if (inst.pagesize)
-		printf("pagesize: %llu (%s)\n", (unsigned long long)inst.pagesize,
-		       fmt_size(inst.pagesize, buf, sizeof(buf)));
-	if (inst.cpu_node != -2)
-		printf("cpu_node: %d\n", inst.cpu_node);
-	if (inst.scrub_progress >= 0)
-		printf("scrub_progress: %d\n", inst.scrub_progress);
+	show_text(ctx, &inst);
 	return 0;
 }
 
@@ -290,9 +279,9 @@ static void say_enabled(struct egmfs_ctx *ctx, const char *name)
 	char dir[PATH_MAX], link[PATH_MAX];
 	s64 minor = -1;
 
-	if (!egm_inst_dir(ctx, name, dir, sizeof(dir)))
+	if (!egmfs_inst_dir(ctx, name, dir, sizeof(dir)))
 		attr_read_s64(dir, "minor", &minor);
-	egm_inst_link(ctx, name, link, sizeof(link));
+	egmfs_inst_link(ctx, name, link, sizeof(link));
 	say(ctx, "enabled %s: /dev/egm%lld, link %s\n", name, (long long)minor,
 	    link);
 }
@@ -333,8 +322,9 @@ out:
 	return ret;
 }
 
-static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
-			 size_t n, u64 off, u64 size)
+static bool extent_clear(const struct egmfs_region *r,
+			 const struct egmfs_inst *v, size_t n, u64 off,
+			 u64 size)
 {
 	size_t i;
 	u64 b;
@@ -344,14 +334,14 @@ static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].region, r->name))
 			continue;
-		if (v[i].offset < off + size && egm_inst_end(&v[i], r) > off)
+		if (v[i].offset < off + size && egmfs_inst_end(&v[i], r) > off)
 			return false;
 	}
 	for (i = 0; i < r->nr_retired; i++) {
 		if (r->retired[i].addr < r->base)
 			continue;
-		b = (r->retired[i].addr - r->base) & ~(EGM_BLOCK_SIZE - 1);
-		if (b < off + size && b + EGM_BLOCK_SIZE > off)
+		b = (r->retired[i].addr - r->base) & ~(EGMFS_BLOCK_SIZE - 1);
+		if (b < off + size && b + EGMFS_BLOCK_SIZE > off)
 			return false;
 	}
 	return true;
@@ -366,33 +356,34 @@ static bool extent_clear(const struct egm_region *r, const struct egm_inst *v,
 static int pick_offset(struct egmfs_ctx *ctx, const char *region, u64 size,
 		       u64 *out)
 {
-	const struct egm_region *r;
-	struct egm_region *regions;
-	struct egm_inst *v;
+	const struct egmfs_region *r;
+	struct egmfs_region *regions;
+	struct egmfs_inst *v;
 	size_t i, n, nr, nc = 0, a;
 	u64 *cand, align[2] = { 2ULL << 20, ctx->pagesize }, c;
 	int ret = -ENOSPC;
 
-	if (egm_region_list(ctx, &regions, &nr))
+	if (egmfs_region_list(ctx, &regions, &nr))
 		return -EIO;
-	r = egm_region_find(regions, nr, region);
+	r = egmfs_region_find(regions, nr, region);
 	if (!r) {
-		egm_region_list_free(regions, nr);
+		egmfs_region_list_free(regions, nr);
 		return -ENODEV;
 	}
-	if (egm_inst_list(ctx, &v, &n)) {
-		egm_region_list_free(regions, nr);
+	if (egmfs_inst_list(ctx, &v, &n)) {
+		egmfs_region_list_free(regions, nr);
 		return -EIO;
 	}
 	cand = xcalloc(n + r->nr_retired + 1, sizeof(*cand));
 	cand[nc++] = 0;
 	for (i = 0; i < n; i++)
 		if (!strcmp(v[i].region, r->name))
-			cand[nc++] = egm_inst_end(&v[i], r);
+			cand[nc++] = egmfs_inst_end(&v[i], r);
 	for (i = 0; i < r->nr_retired; i++)
 		if (r->retired[i].addr >= r->base)
 			cand[nc++] = ((r->retired[i].addr - r->base) &
-				      ~(EGM_BLOCK_SIZE - 1)) + EGM_BLOCK_SIZE;
+				      ~(EGMFS_BLOCK_SIZE - 1)) +
+				     EGMFS_BLOCK_SIZE;
 	for (a = size % align[0] ? 1 : 0; a < 2 && ret; a++) {
 		u64 best = UINT64_MAX;
 
@@ -410,7 +401,7 @@ static int pick_offset(struct egmfs_ctx *ctx, const char *region, u64 size,
 	}
 	free(cand);
 	free(v);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 	return ret;
 }
 
@@ -435,7 +426,85 @@ static const char create_usage[] =
 "                    the last user; none: never\n"
 "  -e, --enable      enable it at once\n";
 
-int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
+#define NUM_LEN		24	/* a u64 in decimal and its NUL */
+
+/* create's command line, checked, as the values written to configfs */
+struct create_opts {
+	const char *name;
+	const char *region;
+	const char *scrub;		/* NULL: the kernel's default */
+	char offset[NUM_LEN];		/* "": not given */
+	char size[NUM_LEN];
+	char uid[16];
+	char gid[16];
+	char mode[8];
+	bool enable;
+	bool auto_offset;		/* --offset auto: offset is picked */
+};
+
+/* --offset or --size: arg in decimal bytes into buf (NUM_LEN) */
+static int create_size_opt(const char *what, const char *arg, char *buf)
+{
+	u64 v;
+
+	if (parse_size(arg, &v))
+		return usage_error(create_usage, "create: invalid %s \"%s\"",
+				   what, arg);
+	snprintf(buf, NUM_LEN, "%llu", (unsigned long long)v);
+	return 0;
+}
+
+static int create_opt(int c, const char *arg, void *data)
+{
+	struct create_opts *o = data;
+	unsigned int m;
+	u32 u, g;
+
+	switch (c) {
+	case 'R':
+		o->region = arg;
+		if (!valid_region_name(arg))
+			return usage_error(create_usage,
+					   "create: invalid region name \"%s\"",
+					   arg);
+		break;
+	case 'o':
+		o->auto_offset = !strcmp(arg, "auto");
+		if (o->auto_offset)
+			break;
+		return create_size_opt("offset", arg, o->offset);
+	case 's':
+		return create_size_opt("size", arg, o->size);
+	case 'u':
+		if (parse_owner(arg, &u, &g))
+			return usage_error(create_usage,
+					   "create: invalid owner \"%s\"", arg);
+		snprintf(o->uid, sizeof(o->uid), "%u", u);
+		snprintf(o->gid, sizeof(o->gid), "%u", g);
+		break;
+	case 'm':
+		if (parse_mode(arg, &m))
+			return usage_error(create_usage,
+					   "create: invalid mode \"%s\" (0001 to 0777)",
+					   arg);
+		snprintf(o->mode, sizeof(o->mode), "%04o", m);
+		break;
+	case 'S':
+		if (parse_scrub(arg) < 0)
+			return usage_error(create_usage,
+					   "create: invalid scrub \"%s\" (zero or none)",
+					   arg);
+		o->scrub = arg;
+		break;
+	case 'e':
+		o->enable = true;
+		break;
+	}
+	return 0;
+}
+
+/* create's command line into o: 0, EGMFS_HELP or EGMFS_USAGE */
+static int create_parse(int argc, char **argv, struct create_opts *o)
 {
 	static const struct option opts[] = {
 		{ "region", required_argument, NULL, 'R' },
@@ -448,173 +517,121 @@ int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *region = NULL, *scrub = NULL, *name;
-	char offset[24] = "", size[24] = "", uid[16] = "", gid[16] = "";
-	char mode[8] = "";
-	bool enable = false, auto_offset = false;
-	u64 v;
-	u32 u, g;
-	unsigned int m;
-	size_t i;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "R:o:s:u:m:S:eh", opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'R':
-			region = optarg;
-			if (!valid_region_name(region))
-				return usage_error(create_usage,
-						   "create: invalid region name \"%s\"",
-						   optarg);
-			break;
-		case 'o':
-			auto_offset = !strcmp(optarg, "auto");
-			if (auto_offset)
-				break;
-			if (parse_size(optarg, &v))
-				return usage_error(create_usage,
-						   "create: invalid offset \"%s\"",
-						   optarg);
-			snprintf(offset, sizeof(offset), "%llu",
-				 (unsigned long long)v);
-			break;
-		case 's':
-			if (parse_size(optarg, &v))
-				return usage_error(create_usage,
-						   "create: invalid size \"%s\"",
-						   optarg);
-			snprintf(size, sizeof(size), "%llu",
-				 (unsigned long long)v);
-			break;
-		case 'u':
-			if (parse_owner(optarg, &u, &g))
-				return usage_error(create_usage,
-						   "create: invalid owner \"%s\"",
-						   optarg);
-			snprintf(uid, sizeof(uid), "%u", u);
-			snprintf(gid, sizeof(gid), "%u", g);
-			break;
-		case 'm':
-			if (parse_mode(optarg, &m))
-				return usage_error(create_usage,
-						   "create: invalid mode \"%s\" (0001 to 0777)",
-						   optarg);
-			snprintf(mode, sizeof(mode), "%04o", m);
-			break;
-		case 'S':
-			if (parse_scrub(optarg) < 0)
-				return usage_error(create_usage,
-						   "create: invalid scrub \"%s\" (zero or none)",
-						   optarg);
-			scrub = optarg;
-			break;
-		case 'e':
-			enable = true;
-			break;
-		case 'h':
-			return print_help(create_usage);
-		default:
-			return usage_error(create_usage,
-					   "create: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
+	ret = parse_opts(argc, argv, "R:o:s:u:m:S:eh", opts, create_usage,
+			 create_opt, o);
+	if (ret)
+		return ret;
 	if (argc - optind != 1)
 		return usage_error(create_usage, "create: expected one NAME");
-	name = argv[optind];
-	if (!valid_name(name))
+	o->name = argv[optind];
+	if (!valid_name(o->name))
 		return usage_error(create_usage,
-				   "create: invalid name \"%s\" (%s)", name,
+				   "create: invalid name \"%s\" (%s)", o->name,
 				   "[A-Za-z0-9_.-]{1,32}, not starting with . or -");
-	if (!region)
+	if (!o->region)
 		return usage_error(create_usage, "create: --region is required");
-	if (auto_offset) {
-		if (!size[0] || !strcmp(size, "0"))
-			return usage_error(create_usage,
-					   "create: --offset auto needs --size");
-		ret = pick_offset(ctx, region, strtoull(size, NULL, 10), &v);
-		if (ret == -ENOSPC) {
-			complain(name, "create",
-				 "no free extent of %s bytes without retired blocks in %s",
-				 size, region);
-			return EGMFS_FAIL;
-		} else if (ret) {
-			report(name, "create", -ret,
-			       ret == -ENODEV ? "no region %s" : NULL, region);
-			return EGMFS_FAIL;
-		}
-		snprintf(offset, sizeof(offset), "%llu", (unsigned long long)v);
-	}
+	if (o->auto_offset && (!o->size[0] || !strcmp(o->size, "0")))
+		return usage_error(create_usage,
+				   "create: --offset auto needs --size");
+	return 0;
+}
 
-	ret = egm_inst_mkdir(ctx, name);
+/* --offset auto: pick o->offset, or say why not (EGMFS_FAIL). */
+static int create_pick_offset(struct egmfs_ctx *ctx, struct create_opts *o)
+{
+	u64 v;
+	int ret;
+
+	ret = pick_offset(ctx, o->region, strtoull(o->size, NULL, 10), &v);
+	if (ret == -ENOSPC) {
+		complain(o->name, "create",
+			 "no free extent of %s bytes without retired blocks in %s",
+			 o->size, o->region);
+		return EGMFS_FAIL;
+	} else if (ret) {
+		report(o->name, "create", -ret,
+		       ret == -ENODEV ? "no region %s" : NULL, o->region);
+		return EGMFS_FAIL;
+	}
+	snprintf(o->offset, sizeof(o->offset), "%llu", (unsigned long long)v);
+	return 0;
+}
+
+/* Write the attributes given to the new instance; reports a failure. */
+static int create_write(struct egmfs_ctx *ctx, const struct create_opts *o)
+{
+	const char *attrs[][2] = {
+		{ "region", o->region }, { "offset", o->offset },
+		{ "size", o->size }, { "scrub", o->scrub },
+		{ "uid", o->uid }, { "gid", o->gid }, { "mode", o->mode },
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		const char *a = attrs[i][0], *val = attrs[i][1];
+
+		if (!val || !*val)
+			continue;
+		ret = egmfs_inst_write(ctx, o->name, a, val);
+		if (!ret)
+			continue;
+		if (ret == -ENODEV && i == 0)
+			report(o->name, a, -ret, "no region %s", val);
+		else if (ret == -EINVAL && i <= 2 &&
+			 strtoull(val, NULL, 10) % ctx->pagesize)
+			report(o->name, a, -ret,
+			       "not a multiple of the page size %lu",
+			       ctx->pagesize);
+		else
+			report(o->name, a, -ret, NULL);
+		return ret;
+	}
+	return 0;
+}
+
+int cmd_create(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	struct create_opts o = { };
+	int ret;
+
+	ret = create_parse(argc, argv, &o);
+	if (ret)
+		return ret;
+	if (o.auto_offset && create_pick_offset(ctx, &o))
+		return EGMFS_FAIL;
+
+	ret = egmfs_inst_mkdir(ctx, o.name);
 	if (ret) {
-		report(name, "create", -ret,
+		report(o.name, "create", -ret,
 		       ret == -EEXIST ? "instance exists" : NULL);
 		return EGMFS_FAIL;
 	}
-
-	{
-		const char *attrs[][2] = {
-			{ "region", region }, { "offset", offset },
-			{ "size", size }, { "scrub", scrub },
-			{ "uid", uid }, { "gid", gid }, { "mode", mode },
-		};
-
-		for (i = 0; i < ARRAY_SIZE(attrs); i++) {
-			const char *a = attrs[i][0], *val = attrs[i][1];
-
-			if (!val || !*val)
-				continue;
-			ret = egm_inst_write(ctx, name, a, val);
-			if (!ret)
-				continue;
-			if (ret == -ENODEV && i == 0)
-				report(name, a, -ret, "no region %s", val);
-			else if (ret == -EINVAL && i <= 2 &&
-				 strtoull(val, NULL, 10) % ctx->pagesize)
-				report(name, a, -ret,
-				       "not a multiple of the page size %lu",
-				       ctx->pagesize);
-			else
-				report(name, a, -ret, NULL);
-			goto undo;
-		}
+	if (create_write(ctx, &o) ||
+	    (o.enable && egmfs_inst_enable(ctx, o.name, true))) {
+		/* a failed create leaves nothing behind */
+		ret = egmfs_inst_rmdir(ctx, o.name);
+		if (ret)
+			report(o.name, "remove after failed create", -ret, NULL);
+		return EGMFS_FAIL;
 	}
-	if (enable && egm_inst_enable(ctx, name, true))
-		goto undo;
-	say(ctx, "created %s in %s at offset %s\n", name, region,
-	    offset[0] ? offset : "0");
-	if (enable)
-		say_enabled(ctx, name);
+	say(ctx, "created %s in %s at offset %s\n", o.name, o.region,
+	    o.offset[0] ? o.offset : "0");
+	if (o.enable)
+		say_enabled(ctx, o.name);
 	return 0;
-
-undo:
-	ret = egm_inst_rmdir(ctx, name);
-	if (ret)
-		report(name, "remove after failed create", -ret, NULL);
-	return EGMFS_FAIL;
 }
 
 /* enable, disable, destroy: one or more NAMEs, no options but --help */
 static int names_cmd(int argc, char **argv, const char *usage)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	int c, i;
+	int i, ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			print_help(usage);
-			return 1;
-		}
-		return usage_error(usage, "%s: bad option '%s'", argv[0],
-				   argv[optind - 1]);
-	}
+	ret = parse_opts(argc, argv, "h", help_opts, usage, NULL, NULL);
+	if (ret)
+		return ret;
 	if (optind >= argc)
 		return usage_error(usage, "%s: expected NAME", argv[0]);
 	for (i = optind; i < argc; i++)
@@ -627,7 +644,7 @@ static int names_cmd(int argc, char **argv, const char *usage)
 static int check_exists(struct egmfs_ctx *ctx, const char *name,
 			const char *action)
 {
-	if (egm_inst_exists(ctx, name))
+	if (egmfs_inst_exists(ctx, name))
 		return 0;
 	report(name, action, ENOENT, "no such instance");
 	return -ENOENT;
@@ -659,10 +676,10 @@ static int enable_disable(int argc, char **argv, struct egmfs_ctx *ctx,
 
 	ret = names_cmd(argc, argv, on ? enable_usage : disable_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	for (i = optind; i < argc; i++) {
 		if (check_exists(ctx, argv[i], on ? "enable" : "disable") ||
-		    egm_inst_enable(ctx, argv[i], on))
+		    egmfs_inst_enable(ctx, argv[i], on))
 			failed++;
 		else if (on)
 			say_enabled(ctx, argv[i]);
@@ -687,13 +704,13 @@ static int destroy_one(struct egmfs_ctx *ctx, const char *name)
 {
 	int ret;
 
-	ret = egm_inst_write(ctx, name, "enable", "0");
+	ret = egmfs_inst_write(ctx, name, "enable", "0");
 	if (ret) {
 		report(name, "destroy", -ret, ret == -EBUSY ?
 		       "device is open or mapped" : NULL);
 		return ret;
 	}
-	ret = egm_inst_rmdir(ctx, name);
+	ret = egmfs_inst_rmdir(ctx, name);
 	if (ret) {
 		report(name, "destroy", -ret, ret == -EBUSY ?
 		       "device is open or mapped" : NULL);
@@ -708,7 +725,7 @@ int cmd_destroy(int argc, char **argv, struct egmfs_ctx *ctx)
 
 	ret = names_cmd(argc, argv, destroy_usage);
 	if (ret)
-		return ret > 0 ? 0 : ret;
+		return ret;
 	for (i = optind; i < argc; i++) {
 		if (check_exists(ctx, argv[i], "destroy") ||
 		    destroy_one(ctx, argv[i]))
@@ -736,24 +753,14 @@ int cmd_clear(int argc, char **argv, struct egmfs_ctx *ctx)
 	};
 	bool verbose = false;
 	char **names;
-	int c, i, n, failed = 0;
+	int i, n, ret, failed = 0;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			return print_help(clear_usage);
-		default:
-			return usage_error(clear_usage, "clear: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(clear_usage, "clear: unexpected argument '%s'",
-				   argv[optind]);
+	ret = parse_opts(argc, argv, "vh", opts, clear_usage, opt_flag,
+			 &verbose);
+	if (!ret)
+		ret = no_operands(argc, argv, clear_usage);
+	if (ret)
+		return ret;
 	n = list_dirs(ctx->instances, &names);
 	if (n < 0) {
 		report(ctx->instances, "clear", -n, NULL);

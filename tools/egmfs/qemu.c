@@ -32,7 +32,7 @@ struct extent {
  * relative to the region): the instance cut around every retired 64 KiB
  * block. Returns the count; *v is malloc'd.
  */
-static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
+static size_t free_extents(const struct egmfs_region *r, u64 start, u64 size,
 			   struct extent **v)
 {
 	size_t i, n = 0;
@@ -44,8 +44,8 @@ static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
 	for (i = 0; i < r->nr_retired; i++) {
 		if (r->retired[i].addr < r->base)
 			continue;
-		b = (r->retired[i].addr - r->base) & ~(EGM_BLOCK_SIZE - 1);
-		if (b + EGM_BLOCK_SIZE <= start || b >= end)
+		b = (r->retired[i].addr - r->base) & ~(EGMFS_BLOCK_SIZE - 1);
+		if (b + EGMFS_BLOCK_SIZE <= start || b >= end)
 			continue;
 		/* insertion sort: the lists are short */
 		for (j = nb; j && blocks[j - 1] > b; j--)
@@ -58,8 +58,8 @@ static size_t free_extents(const struct egm_region *r, u64 start, u64 size,
 			e[n].off = pos - start;
 			e[n++].len = blocks[i] - pos;
 		}
-		if (blocks[i] + EGM_BLOCK_SIZE > pos)
-			pos = blocks[i] + EGM_BLOCK_SIZE;
+		if (blocks[i] + EGMFS_BLOCK_SIZE > pos)
+			pos = blocks[i] + EGMFS_BLOCK_SIZE;
 	}
 	if (pos < end) {
 		e[n].off = pos - start;
@@ -159,6 +159,116 @@ static const char qemu_usage[] =
 "  -Q, --qemu PATH   the QEMU to check for offset= (default\n"
 "                    qemu-system-<machine> in PATH)\n";
 
+struct qemu_opts {
+	const char *gpu;		/* --gpu: vfio-pci device id */
+	const char *qemu;		/* --qemu: the QEMU to ask */
+	u32 node;			/* --node: guest NUMA node */
+};
+
+static int qemu_opt(int c, const char *arg, void *data)
+{
+	struct qemu_opts *o = data;
+
+	switch (c) {
+	case 'n':
+		if (parse_id(arg, &o->node) || o->node > 4095)
+			return usage_error(qemu_usage,
+					   "qemu-args: invalid node \"%s\"",
+					   arg);
+		break;
+	case 'g':
+		if (!valid_name(arg))
+			return usage_error(qemu_usage,
+					   "qemu-args: invalid device id \"%s\"",
+					   arg);
+		o->gpu = arg;
+		break;
+	case 'Q':
+		o->qemu = arg;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The enabled instance name, with its runtime fields, and its region
+ * (of the list *regions, to free). Says why not and returns EGMFS_FAIL.
+ */
+static int qemu_load(struct egmfs_ctx *ctx, const char *name,
+		     struct egmfs_inst *inst, struct egmfs_region **regions,
+		     size_t *nr, const struct egmfs_region **r)
+{
+	const char *attr;
+	int ret;
+
+	if (!egmfs_inst_exists(ctx, name)) {
+		report(name, "qemu-args", ENOENT, "no such instance");
+		return EGMFS_FAIL;
+	}
+	ret = egmfs_inst_load(ctx, name, inst, &attr);
+	if (ret) {
+		report(name, attr, -ret, NULL);
+		return EGMFS_FAIL;
+	}
+	if (inst->minor < 0) {
+		complain(name, "qemu-args",
+			 "not enabled (egmfs enable %s): its size and page size are not known yet",
+			 name);
+		return EGMFS_FAIL;
+	}
+	if (egmfs_region_list(ctx, regions, nr))
+		return EGMFS_FAIL;
+	*r = egmfs_region_find(*regions, *nr, inst->region);
+	egmfs_inst_runtime(ctx, inst, *r);
+	if (!*r || !inst->resolved_size || !inst->pagesize) {
+		complain(name, "qemu-args",
+			 "cannot read its resolved size and page size from %s/egm%d",
+			 ctx->sysfs, inst->minor);
+		return EGMFS_FAIL;
+	}
+	return 0;
+}
+
+/*
+ * One backend per retired-free extent of ext (next of them), the first
+ * node N's memory, the others pc-dimms on it; only if the QEMU has
+ * offset=, else says why not and returns EGMFS_FAIL.
+ */
+static int qemu_split(const char *name, const char *link,
+		      const struct egmfs_inst *inst, const struct extent *ext,
+		      size_t next, const struct qemu_opts *o)
+{
+	char *qemu = find_qemu(o->qemu);
+	int has = qemu ? qemu_has_offset(qemu) : -1;
+	size_t i;
+
+	if (has <= 0) {
+		complain(name, "qemu-args",
+			 "it holds retired blocks, so it needs one memory backend per extent around them, and %s%s %s memory-backend-file offset= (QEMU 8.2 or later); or make an instance without retired blocks: egmfs create NAME --offset auto --size S",
+			 qemu ? "QEMU " : "no QEMU found",
+			 qemu ? qemu : "",
+			 has < 0 ? "to check for" : "has no");
+		free(qemu);
+		return EGMFS_FAIL;
+	}
+	free(qemu);
+	for (i = 0; i < next; i++) {
+		printf("-object memory-backend-file,id=egm-%s-%zu,mem-path=%s",
+		       name, i, link);
+		printf(",offset=%llu,size=%llu,align=%llu" BACKEND_TAIL "\n",
+		       (unsigned long long)ext[i].off,
+		       (unsigned long long)ext[i].len,
+		       (unsigned long long)extent_align(ext[i].off,
+							ext[i].len,
+							inst->pagesize));
+	}
+	printf("-numa node,nodeid=%u,memdev=egm-%s-0\n", o->node, name);
+	for (i = 1; i < next; i++)
+		printf("-device pc-dimm,id=egm-%s-dimm%zu,memdev=egm-%s-%zu,node=%u\n",
+		       name, i, name, i, o->node);
+	return 0;
+}
+
 int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -168,76 +278,26 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *gpu = NULL, *qemu_given = NULL, *name, *attr;
-	const struct egm_region *r = NULL;
-	struct egm_region *regions = NULL;
-	char link[PATH_MAX], *qemu = NULL;
+	const struct egmfs_region *r = NULL;
+	struct egmfs_region *regions = NULL;
+	struct qemu_opts o = { };
 	struct extent *ext = NULL;
-	struct egm_inst inst;
-	size_t i, nr = 0, next = 0;
-	u32 node = 0;
-	int c, ret = EGMFS_FAIL, has;
+	struct egmfs_inst inst;
+	char link[PATH_MAX];
+	const char *name;
+	size_t nr = 0, next;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "n:g:Q:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (parse_id(optarg, &node) || node > 4095)
-				return usage_error(qemu_usage,
-						   "qemu-args: invalid node \"%s\"",
-						   optarg);
-			break;
-		case 'g':
-			if (!valid_name(optarg))
-				return usage_error(qemu_usage,
-						   "qemu-args: invalid device id \"%s\"",
-						   optarg);
-			gpu = optarg;
-			break;
-		case 'Q':
-			qemu_given = optarg;
-			break;
-		case 'h':
-			return print_help(qemu_usage);
-		default:
-			return usage_error(qemu_usage,
-					   "qemu-args: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 1)
-		return usage_error(qemu_usage, "qemu-args: expected one NAME");
-	name = argv[optind];
-	if (!valid_name(name))
-		return usage_error(qemu_usage, "qemu-args: invalid name \"%s\"",
-				   name);
-	if (!egm_inst_exists(ctx, name)) {
-		report(name, "qemu-args", ENOENT, "no such instance");
-		return EGMFS_FAIL;
-	}
-	ret = egm_inst_load(ctx, name, &inst, &attr);
-	if (ret) {
-		report(name, attr, -ret, NULL);
-		return EGMFS_FAIL;
-	}
-	ret = EGMFS_FAIL;
-	if (inst.minor < 0) {
-		complain(name, "qemu-args",
-			 "not enabled (egmfs enable %s): its size and page size are not known yet",
-			 name);
-		return EGMFS_FAIL;
-	}
-	if (egm_region_list(ctx, &regions, &nr))
-		return EGMFS_FAIL;
-	r = egm_region_find(regions, nr, inst.region);
-	egm_inst_runtime(ctx, &inst, r);
-	if (!r || !inst.resolved_size || !inst.pagesize) {
-		complain(name, "qemu-args",
-			 "cannot read its resolved size and page size from %s/egm%d",
-			 ctx->sysfs, inst.minor);
+	ret = parse_opts(argc, argv, "n:g:Q:h", opts, qemu_usage, qemu_opt, &o);
+	if (!ret)
+		ret = name_operand(argc, argv, qemu_usage, &name);
+	if (ret)
+		return ret;
+	ret = qemu_load(ctx, name, &inst, &regions, &nr, &r);
+	if (ret)
 		goto out;
-	}
-	egm_inst_link(ctx, name, link, sizeof(link));
+	ret = EGMFS_FAIL;
+	egmfs_inst_link(ctx, name, link, sizeof(link));
 	next = free_extents(r, inst.offset, inst.resolved_size, &ext);
 	if (!next) {
 		complain(name, "qemu-args", "every block of it is retired");
@@ -249,41 +309,17 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 		printf(",size=%llu,align=%llu" BACKEND_TAIL "\n",
 		       (unsigned long long)inst.resolved_size,
 		       (unsigned long long)inst.pagesize);
-		printf("-numa node,nodeid=%u,memdev=egm-%s\n", node, name);
-	} else {
-		qemu = find_qemu(qemu_given);
-		has = qemu ? qemu_has_offset(qemu) : -1;
-		if (has <= 0) {
-			complain(name, "qemu-args",
-				 "it holds retired blocks, so it needs one memory backend per extent around them, and %s%s %s memory-backend-file offset= (QEMU 8.2 or later); or make an instance without retired blocks: egmfs create NAME --offset auto --size S",
-				 qemu ? "QEMU " : "no QEMU found",
-				 qemu ? qemu : "",
-				 has < 0 ? "to check for" : "has no");
-			goto out;
-		}
-		for (i = 0; i < next; i++) {
-			printf("-object memory-backend-file,id=egm-%s-%zu,mem-path=%s",
-			       name, i, link);
-			printf(",offset=%llu,size=%llu,align=%llu" BACKEND_TAIL "\n",
-			       (unsigned long long)ext[i].off,
-			       (unsigned long long)ext[i].len,
-			       (unsigned long long)extent_align(ext[i].off,
-								ext[i].len,
-								inst.pagesize));
-		}
-		printf("-numa node,nodeid=%u,memdev=egm-%s-0\n", node, name);
-		for (i = 1; i < next; i++)
-			printf("-device pc-dimm,id=egm-%s-dimm%zu,memdev=egm-%s-%zu,node=%u\n",
-			       name, i, name, i, node);
+		printf("-numa node,nodeid=%u,memdev=egm-%s\n", o.node, name);
+	} else if (qemu_split(name, link, &inst, ext, next, &o)) {
+		goto out;
 	}
-	if (gpu)
+	if (o.gpu)
 		printf("-object acpi-egm-memory,id=egm-%s-acpi,pci-dev=%s,node=%u\n",
-		       name, gpu, node);
+		       name, o.gpu, o.node);
 	ret = 0;
 out:
-	free(qemu);
 	free(ext);
-	egm_region_list_free(regions, nr);
+	egmfs_region_list_free(regions, nr);
 	return ret;
 }
 
@@ -299,7 +335,63 @@ static const char cdi_usage[] =
 "runtimes (containerd, CRI-O, podman) and DRA drivers then request\n"
 "nvidia.com/egm=NAME.\n"
 "\n"
-"  -o, --output FILE   default " EGM_DEFAULT_CDI ", '-' for standard output\n";
+"  -o, --output FILE   default " EGMFS_DEFAULT_CDI ", '-' for standard output\n";
+
+/* The CDI device of enabled instance e, whose node is maj:min. */
+static struct json_object *cdi_device(struct egmfs_ctx *ctx,
+				      const struct egmfs_inst *e,
+				      unsigned int maj, unsigned int min)
+{
+	struct json_object *dev, *edits, *nodes, *node;
+	char link[PATH_MAX];
+
+	egmfs_inst_link(ctx, e->name, link, sizeof(link));
+	node = json_object_new_object();
+	json_object_object_add(node, "path", json_object_new_string(link));
+	json_object_object_add(node, "type", json_object_new_string("c"));
+	json_object_object_add(node, "major", json_object_new_int64(maj));
+	json_object_object_add(node, "minor", json_object_new_int64(min));
+	json_object_object_add(node, "fileMode", json_object_new_int(e->mode));
+	json_object_object_add(node, "permissions",
+			       json_object_new_string("rw"));
+	json_object_object_add(node, "uid", json_object_new_int64(e->uid));
+	json_object_object_add(node, "gid", json_object_new_int64(e->gid));
+	nodes = json_object_new_array();
+	json_object_array_add(nodes, node);
+	edits = json_object_new_object();
+	json_object_object_add(edits, "deviceNodes", nodes);
+	dev = json_object_new_object();
+	json_object_object_add(dev, "name", json_object_new_string(e->name));
+	json_object_object_add(dev, "containerEdits", edits);
+	return dev;
+}
+
+/* The CDI spec of the enabled instances of v; *count devices. */
+static struct json_object *cdi_spec(struct egmfs_ctx *ctx,
+				    const struct egmfs_inst *v, size_t n,
+				    size_t *count)
+{
+	struct json_object *top, *devs;
+	unsigned int maj, min;
+	size_t i;
+
+	top = json_object_new_object();
+	json_object_object_add(top, "cdiVersion",
+			       json_object_new_string("0.6.0"));
+	json_object_object_add(top, "kind",
+			       json_object_new_string("nvidia.com/egm"));
+	devs = json_object_new_array();
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i].minor < 0 ||
+		    sscanf(v[i].dev, "%u:%u", &maj, &min) != 2)
+			continue;
+		json_object_array_add(devs, cdi_device(ctx, &v[i], maj, min));
+		(*count)++;
+	}
+	json_object_object_add(top, "devices", devs);
+	return top;
+}
 
 int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 {
@@ -308,88 +400,27 @@ int cmd_cdi(int argc, char **argv, struct egmfs_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *file = EGM_DEFAULT_CDI, *text;
-	struct json_object *top, *devs, *dev, *edits, *nodes, *node;
-	char link[PATH_MAX], *data;
-	unsigned int maj, min;
-	struct egm_inst *v;
-	size_t i, n, count = 0;
-	int c, ret;
+	const char *file = EGMFS_DEFAULT_CDI;
+	struct json_object *top;
+	struct egmfs_inst *v;
+	size_t n, count;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			file = optarg;
-			break;
-		case 'h':
-			return print_help(cdi_usage);
-		default:
-			return usage_error(cdi_usage, "cdi: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(cdi_usage, "cdi: unexpected argument '%s'",
-				   argv[optind]);
-	if (egm_inst_list(ctx, &v, &n))
+	ret = parse_opts(argc, argv, "o:h", opts, cdi_usage, opt_string, &file);
+	if (!ret)
+		ret = no_operands(argc, argv, cdi_usage);
+	if (ret)
+		return ret;
+	if (egmfs_inst_list(ctx, &v, &n))
 		return EGMFS_FAIL;
-	egm_inst_sort_by_minor(v, n);
-
-	top = json_object_new_object();
-	json_object_object_add(top, "cdiVersion",
-			       json_object_new_string("0.6.0"));
-	json_object_object_add(top, "kind",
-			       json_object_new_string("nvidia.com/egm"));
-	devs = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		if (v[i].minor < 0 ||
-		    sscanf(v[i].dev, "%u:%u", &maj, &min) != 2)
-			continue;
-		egm_inst_link(ctx, v[i].name, link, sizeof(link));
-		node = json_object_new_object();
-		json_object_object_add(node, "path",
-				       json_object_new_string(link));
-		json_object_object_add(node, "type",
-				       json_object_new_string("c"));
-		json_object_object_add(node, "major",
-				       json_object_new_int64(maj));
-		json_object_object_add(node, "minor",
-				       json_object_new_int64(min));
-		json_object_object_add(node, "fileMode",
-				       json_object_new_int(v[i].mode));
-		json_object_object_add(node, "permissions",
-				       json_object_new_string("rw"));
-		json_object_object_add(node, "uid",
-				       json_object_new_int64(v[i].uid));
-		json_object_object_add(node, "gid",
-				       json_object_new_int64(v[i].gid));
-		nodes = json_object_new_array();
-		json_object_array_add(nodes, node);
-		edits = json_object_new_object();
-		json_object_object_add(edits, "deviceNodes", nodes);
-		dev = json_object_new_object();
-		json_object_object_add(dev, "name",
-				       json_object_new_string(v[i].name));
-		json_object_object_add(dev, "containerEdits", edits);
-		json_object_array_add(devs, dev);
-		count++;
-	}
-	json_object_object_add(top, "devices", devs);
+	egmfs_inst_sort_by_minor(v, n);
+	top = cdi_spec(ctx, v, n, &count);
 	free(v);
 
-	text = json_object_to_json_string_ext(top, EGMFS_JSON_FLAGS);
-	if (!strcmp(file, "-")) {
-		puts(text);
-		json_object_put(top);
-		return 0;
-	}
-	data = xcalloc(1, strlen(text) + 2);
-	sprintf(data, "%s\n", text);
-	json_object_put(top);
+	if (!strcmp(file, "-"))
+		return print_json(top);
 	/* readable by the container runtimes: 0644 like /etc/cdi specs */
-	ret = write_file_atomic(file, data, 0644);
-	free(data);
+	ret = write_json_file(file, top, 0644);
 	if (ret) {
 		report(file, "cdi", -ret, NULL);
 		return EGMFS_FAIL;

@@ -10,7 +10,7 @@
 
 #include "builtin.h"
 
-static struct json_object *region_to_json(const struct egm_region *r)
+static struct json_object *region_to_json(const struct egmfs_region *r)
 {
 	struct json_object *o = json_object_new_object(), *a;
 	char addr[24];
@@ -54,54 +54,18 @@ static const char regions_usage[] =
 "  -j, --json   print a JSON array of region objects, with the devices and\n"
 "               the retired blocks ({\"addr\", \"source\"}) as arrays\n";
 
-int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
+/* 'egmfs regions' without --json: a table, then the retired blocks */
+static void regions_text(const struct egmfs_region *v, size_t n)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	struct egm_region *v;
-	struct json_object *arr;
-	bool json = false;
 	char size[32], free_[32], devs[256];
-	size_t i, j, n, used;
-	int c;
+	size_t i, j, used;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help(regions_usage);
-		default:
-			return usage_error(regions_usage,
-					   "regions: bad option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(regions_usage,
-				   "regions: unexpected argument '%s'",
-				   argv[optind]);
-	if (egm_region_list(ctx, &v, &n))
-		return EGMFS_FAIL;
-
-	if (json) {
-		arr = json_object_new_array();
-		for (i = 0; i < n; i++)
-			json_object_array_add(arr, region_to_json(&v[i]));
-		egm_region_list_free(v, n);
-		return print_json(arr);
-	}
 	if (n)
 		printf("%-10s %-18s %8s %4s %4s %-6s %8s %7s %s\n", "REGION",
 		       "BASE", "SIZE", "PXM", "NODE", "SOURCE", "FREE",
 		       "RETIRED", "DEVICES");
 	for (i = 0; i < n; i++) {
-		const struct egm_region *r = &v[i];
+		const struct egmfs_region *r = &v[i];
 
 		used = 0;
 		devs[0] = '\0';
@@ -123,7 +87,33 @@ int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
 			       (unsigned long long)v[i].retired[j].addr,
 			       v[i].retired[j].source);
 	}
-	egm_region_list_free(v, n);
+}
+
+int cmd_regions(int argc, char **argv, struct egmfs_ctx *ctx)
+{
+	struct egmfs_region *v;
+	struct json_object *arr;
+	bool json = false;
+	size_t i, n;
+	int ret;
+
+	ret = read_opts(argc, argv, regions_usage, &json);
+	if (!ret)
+		ret = no_operands(argc, argv, regions_usage);
+	if (ret)
+		return ret;
+	if (egmfs_region_list(ctx, &v, &n))
+		return EGMFS_FAIL;
+
+	if (json) {
+		arr = json_object_new_array();
+		for (i = 0; i < n; i++)
+			json_object_array_add(arr, region_to_json(&v[i]));
+		egmfs_region_list_free(v, n);
+		return print_json(arr);
+	}
+	regions_text(v, n);
+	egmfs_region_list_free(v, n);
 	return 0;
 }
 
@@ -138,30 +128,22 @@ static const char retire_usage[] =
 
 int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	const struct egm_region *r = NULL;
-	struct egm_region *v;
+	const struct egmfs_region *r = NULL;
+	struct egmfs_region *v;
 	u64 addr;
 	size_t i, n;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h')
-			return print_help(retire_usage);
-		return usage_error(retire_usage, "retire: bad option '%s'",
-				   argv[optind - 1]);
-	}
+	ret = parse_opts(argc, argv, "h", help_opts, retire_usage, NULL, NULL);
+	if (ret)
+		return ret;
 	if (argc - optind != 1)
 		return usage_error(retire_usage, "retire: expected one ADDR");
 	if (parse_size(argv[optind], &addr))
 		return usage_error(retire_usage,
 				   "retire: invalid address \"%s\"",
 				   argv[optind]);
-	if (egm_region_list(ctx, &v, &n))
+	if (egmfs_region_list(ctx, &v, &n))
 		return EGMFS_FAIL;
 	for (i = 0; i < n; i++) {
 		if (addr >= v[i].base && addr - v[i].base < v[i].size) {
@@ -172,17 +154,17 @@ int cmd_retire(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (!r) {
 		complain(argv[optind], "retire",
 			 "address is not in any EGM region");
-		egm_region_list_free(v, n);
+		egmfs_region_list_free(v, n);
 		return EGMFS_FAIL;
 	}
-	ret = egm_region_retire(ctx, r->name, addr);
+	ret = egmfs_region_retire(ctx, r->name, addr);
 	if (ret)
 		report(r->name, "retire", -ret, "address 0x%llx",
 		       (unsigned long long)addr);
 	else
 		say(ctx, "retired %s block 0x%llx (64 KiB); 'egmfs save' keeps it across reboots\n",
 		    r->name,
-		    (unsigned long long)(addr & ~(EGM_BLOCK_SIZE - 1)));
-	egm_region_list_free(v, n);
+		    (unsigned long long)(addr & ~(EGMFS_BLOCK_SIZE - 1)));
+	egmfs_region_list_free(v, n);
 	return ret ? EGMFS_FAIL : 0;
 }

@@ -2,6 +2,7 @@
 /*
  * egmfs: value parsing and formatting.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +27,10 @@ static int hexval(char c)
  */
 static int parse_number(const char *s, u64 *val, bool suffix)
 {
+	static const char units[] = "kmgt";	/* powers of 1024 */
 	unsigned int base = 10, shift = 0;
+	const char *p = s, *unit;
 	u64 v = 0;
-	const char *p = s;
 	int d, digits = 0;
 
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
@@ -47,22 +49,10 @@ static int parse_number(const char *s, u64 *val, bool suffix)
 	if (!digits)
 		return -EINVAL;
 	if (*p && suffix) {
-		switch (*p) {
-		case 'k': case 'K':
-			shift = 10;
-			break;
-		case 'm': case 'M':
-			shift = 20;
-			break;
-		case 'g': case 'G':
-			shift = 30;
-			break;
-		case 't': case 'T':
-			shift = 40;
-			break;
-		default:
+		unit = strchr(units, tolower((unsigned char)*p));
+		if (!unit)
 			return -EINVAL;
-		}
+		shift = 10 * (unit - units + 1);
 		p++;
 	}
 	if (*p)
@@ -86,7 +76,7 @@ int parse_id(const char *s, u32 *val)
 	ret = parse_number(s, &v, false);
 	if (ret)
 		return ret;
-	if (v > EGM_ID_MAX)
+	if (v > EGMFS_ID_MAX)
 		return -ERANGE;
 	*val = v;
 	return 0;
@@ -106,7 +96,7 @@ int parse_mode(const char *s, unsigned int *val)
 		v = v * 8 + (s[i] - '0');
 	}
 	/* 0 is refused by the driver: devtmpfs would make it 0600 */
-	if (!v || v > EGM_MODE_MAX)
+	if (!v || v > EGMFS_MODE_MAX)
 		return -ERANGE;
 	*val = v;
 	return 0;
@@ -127,7 +117,7 @@ bool valid_name(const char *s)
 {
 	size_t i, len = strlen(s);
 
-	if (len < 1 || len > EGM_NAME_MAX || s[0] == '.' || s[0] == '-')
+	if (len < 1 || len > EGMFS_NAME_MAX || s[0] == '.' || s[0] == '-')
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = s[i];

@@ -2,7 +2,8 @@
 /*
  * egmfs: value parsing and formatting shared by every command.
  *
- * The parsers accept exactly the grammar of DESIGN §9, so that a value
+ * The parsers accept exactly the input grammar of
+ * Documentation/ABI/testing/configfs-egm, so that a value
  * egmfs accepts is one the kernel accepts too; egmfs then writes the
  * normalised form (decimal bytes, four-digit octal mode).
  */
@@ -19,13 +20,12 @@ typedef uint32_t u32;
 typedef int64_t s64;
 
 /* The kernel's __printf(); userspace headers lack it. */
-#define EGMFS_FMT_ATTR		format
-#define __printf(a, b)		__attribute__((EGMFS_FMT_ATTR(printf, a, b)))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 
-#define EGM_NAME_MAX		32
-#define EGM_ID_MAX		4294967294ULL
-#define EGM_MODE_MAX		0777
-#define EGM_BLOCK_SIZE		(64ULL << 10)
+#define EGMFS_NAME_MAX		32
+#define EGMFS_ID_MAX		4294967294ULL
+#define EGMFS_MODE_MAX		0777
+#define EGMFS_BLOCK_SIZE	(64ULL << 10)
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 

@@ -135,7 +135,8 @@ page_shift() {
 }
 
 # egm_pagesize PHYS SIZE (numbers, no suffixes): the pagesize egm reports
-# for an extent (DESIGN §4): the largest huge entry the kernel maps that
+# for an extent (Documentation/ABI/testing/sysfs-class-egm, pagesize):
+# the largest huge entry the kernel maps that
 # PHYS is aligned to and SIZE holds, else the base page. Huge PFN entries
 # come with 6.12: PMD on x86_64 and arm64 (a PMD maps PAGE_SIZE/8 base
 # pages: 2 MiB, 32 MiB, 512 MiB), PUD (1 GiB) on x86_64 only.

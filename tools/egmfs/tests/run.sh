@@ -9,6 +9,8 @@
 #   tools/egmfs/tests/run.sh [-v] [EGMFS]
 #   ONLY=regex tools/egmfs/tests/run.sh     only the cases whose function
 #                                           matches (c_save, c_qemu_args...)
+#   -v: after each case, its last egmfs command's stdout and stderr as
+#   "# stdout: " / "# stderr: " lines
 #
 # Prints one "ok"/"not ok" line per case and ends with "N passed, N failed".
 set -u
@@ -111,7 +113,7 @@ t() {	# t NAME FUNCTION; $ONLY (a regex) runs the matching functions only
 	n=$((n + 1))
 	[[ -n ${ONLY:-} && ! $2 =~ $ONLY ]] && return 0
 	mktree
-	rm -f "$TMP/failed"
+	rm -f "$TMP/failed" "$TMP/out" "$TMP/err"
 	("$2")
 	if [[ ! -e $TMP/failed ]]; then
 		passed=$((passed + 1))
@@ -120,7 +122,11 @@ t() {	# t NAME FUNCTION; $ONLY (a regex) runs the matching functions only
 		failed=$((failed + 1))
 		echo "not ok $n - $1"
 	fi
-	((verbose)) && { echo "# stdout: $out"; echo "# stderr: $err"; }
+	# the case ran in a subshell: its last command's output is in the files
+	if ((verbose)); then
+		sed 's/^/# stdout: /' "$TMP/out" 2>/dev/null
+		sed 's/^/# stderr: /' "$TMP/err" 2>/dev/null
+	fi
 	return 0
 }
 
@@ -526,7 +532,7 @@ c_restore_dup_keys() {
 		"retired.socket0: duplicate key"
 }
 
-# DESIGN's exit codes: a malformed NAME is a usage error (2) everywhere
+# egmfs.8's EXIT STATUS: a malformed NAME is a usage error (2) everywhere
 c_exit_codes() {
 	local c
 	for c in show enable disable destroy; do
