@@ -37,7 +37,8 @@
 #                        completion, unit (from egm.service.in), udev rule.
 #                        DKMS is the documented path on hosts (see
 #                        Documentation/admin-guide/egm.rst, "Install")
-#   make uninstall       remove every file make install put there
+#   make uninstall       remove every file make install put there, and
+#                        the DKMS registration and tree (dkms remove --all)
 #   make dkms-check      static packaging checks and a DKMS-style build
 #                        against installed headers (packaging/check.sh)
 #   make deps            install packages, fetch the guest kernel(s)
@@ -185,7 +186,12 @@ PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 INSTALL ?= install
 INCLUDEDIR ?= $(PREFIX)/include/egm
-KREL = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+# The release egm.ko is built for (its vermagic): UTS_RELEASE of the
+# build tree. "make kernelrelease" is wrong on Debian's headers (it
+# prints 6.1.192 for 6.1.0-57-amd64), so it is only the fallback.
+KREL = $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h 2>/dev/null), \
+	    $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null))
 PKG_VARS = PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) DESTDIR=$(DESTDIR)
 
 install: install-module install-tools
@@ -197,19 +203,23 @@ install-tools: egmfs
 	$(MAKE) -C tools/egmfs install $(PKG_VARS)
 	$(MAKE) -C packaging install $(PKG_VARS)
 
+# kbuild skips depmod without a System.map in KDIR (Debian's headers
+# have none), so depmod runs here: without it modprobe cannot find egm.
 install-module: modules
 	@[ -n "$(KREL)" ] || { echo "egm: cannot tell the kernel release of KDIR=$(KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/egm $(KBUILD_XFLAGS) \
-		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		KERNELRELEASE=$(KREL) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 		$(if $(DESTDIR),DEPMOD=true) modules_install
+	$(if $(DESTDIR),,depmod -a $(KREL))
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/egm.h
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(INCLUDEDIR) 2>/dev/null
 	$(MAKE) -C tools/egmfs uninstall $(PKG_VARS)
 	$(MAKE) -C packaging uninstall $(PKG_VARS)
-	@if [ -n "$(KREL)" ]; then \
+	@if [ -n "$(KREL)" ] && [ -d $(DESTDIR)/lib/modules/$(KREL) ]; then \
 		rm -fv $(DESTDIR)/lib/modules/$(KREL)/updates/egm.ko*; \
+		rmdir $(DESTDIR)/lib/modules/$(KREL)/updates 2>/dev/null; \
 		if [ -z "$(DESTDIR)" ]; then depmod -a $(KREL); fi; \
 	fi
 

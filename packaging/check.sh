@@ -12,7 +12,8 @@
 #     link from EGM_INSTANCE;
 #   - dkms.conf has the fields DKMS needs; with KDIR= (kernel headers) the
 #     MAKE line builds egm.ko from an installed DKMS source tree, as DKMS
-#     would.
+#     would, and make install-module / uninstall put egm.ko under the
+#     headers' release and remove it.
 # Prints "N passed, N failed".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -178,6 +179,27 @@ else
 		nok "DKMS-style build against $(basename "$kdir")"
 		sed 's/^/# /' "$tmp/build.log" | tail -n 30
 	fi
+fi
+
+# make install's module half against the same headers: egm.ko lands in
+# /lib/modules/<UTS_RELEASE of the headers>/updates (Debian's "make
+# kernelrelease" says 6.1.192 for 6.1.0-57-amd64) and make uninstall
+# finds it there again.
+if [[ -n $kdir && -d $kdir && -f $kdir/include/generated/utsrelease.h ]]; then
+	krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+	make -s -C "$top" install-module DESTDIR="$tmp/mod" KDIR="$kdir" > "$tmp/mod.log" 2>&1
+	if [[ -f $tmp/mod/lib/modules/$krel/updates/egm.ko ]]; then
+		ok "make install-module: egm.ko in /lib/modules/$krel/updates"
+	else
+		nok "make install-module: egm.ko in /lib/modules/$krel/updates"
+		tail -n 20 "$tmp/mod.log" | sed 's/^/# /'; find "$tmp/mod" -type f | sed 's/^/# /'
+	fi
+	make -s -C "$top" uninstall DESTDIR="$tmp/mod" KDIR="$kdir" > "$tmp/unmod.log" 2>&1
+	left=$(find "$tmp/mod" -type f)
+	if [[ -z $left ]]; then ok "make uninstall removes the module make install-module put there"
+	else nok "make uninstall removes the module make install-module put there"; echo "$left" | sed 's/^/# left: /'; fi
+else
+	skip "make install-module" "no prepared kernel headers (KDIR=)"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
