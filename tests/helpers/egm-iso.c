@@ -87,6 +87,7 @@ static const char *ename(int err)
 	case EIO: return "EIO";
 	case EAGAIN: return "EAGAIN";
 	case ESPIPE: return "ESPIPE";
+	case ENOSYS: return "ENOSYS";
 	}
 	snprintf(buf, sizeof(buf), "E%d", err);
 	return buf;
