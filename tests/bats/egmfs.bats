@@ -543,3 +543,76 @@ json_instances_ok() {
 	assert_output --partial '"fileMode": 432,'
 	assert_output --partial '"uid": 65534,'
 }
+
+# qemu-args on all of socket0, which holds the firmware-retired blocks of
+# the ACPI boot (S0_FW_OFFS). One device backs one memory object (one open
+# at a time), so: without --gpu the one backend without prealloc=on and a
+# note; with --gpu exit 1, nothing on stdout and the commands that cut the
+# instance around the blocks (Documentation/admin-guide/egm.rst, "Keeping
+# retired memory out of the guest") - which work: each piece holds no
+# retired block and gets the plain options, prealloc=on included.
+@test "7. egmfs: qemu-args around retired blocks: a note, or with --gpu the commands that cut the instance, which work" {
+	[[ $EGM_BOOT == acpi ]] || skip "[boot] socket0 has firmware-retired blocks in the ACPI boot only"
+	assert_equal "$(sort "$EGM_REG/socket0/retired")" "$(s0_fw_retired | sort)"
+	"$EGMFS" create vm1 --region socket0 --scrub none --enable
+	local size ps nb=${#S0_FW_OFFS[@]} rc=0 out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	size=$(cat "$(inst_sys vm1)/size")
+	ps=$(cat "$(inst_sys vm1)/pagesize")
+	assert_equal "$ps" "$(egm_pagesize "$EGM_S0_BASE" "$size")"
+
+	"$EGMFS" qemu-args vm1 > "$out" 2> "$err"
+	assert_equal "$(cat "$out")" "-object memory-backend-file,id=egm-vm1,mem-path=/dev/egm/vm1,size=$size,align=$ps,share=on
+-numa node,nodeid=0,memdev=egm-vm1"
+	run cat "$err"
+	assert_output --regexp "^egmfs: vm1: qemu-args: $nb retired blocks inside: .*the guest gets a memory error where it touches them; with a GPU \(VFIO\) cut the instance around them"
+	assert_equal "${#lines[@]}" 1
+
+	"$EGMFS" qemu-args vm1 --node 1 --gpu gpu0 > "$out" 2> "$err" || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$out")" ""
+	run cat "$err"
+	assert_line --index 0 --partial "egmfs: vm1: qemu-args: it holds $nb retired blocks: VFIO cannot DMA-map an instance holding retired blocks"
+	assert_output --partial "one open at a time"
+	# the extents between 0x10000, 0x20000 (two blocks), 0x50000,
+	# 0x2000000 and 0x3ff0000; with 2M pages a piece starts at the next
+	# 2M boundary where it still holds 2M from there
+	local p2=384K s2=32384K p3=32832K s3=32640K
+	if ((ps == 2 << 20)); then
+		p2=2M s2=30M p3=34M s3=30656K
+	fi
+	assert_equal "$(grep '^  egmfs ' "$err")" "  egmfs disable vm1
+  egmfs destroy vm1
+  egmfs create vm1-0 --region socket0 --offset 0 --size 64K --scrub none --enable
+  egmfs create vm1-1 --region socket0 --offset 192K --size 128K --scrub none --enable
+  egmfs create vm1-2 --region socket0 --offset $p2 --size $s2 --scrub none --enable
+  egmfs create vm1-3 --region socket0 --offset $p3 --size $s3 --scrub none --enable
+  egmfs qemu-args vm1-0 --node 1 --gpu gpu0
+  egmfs qemu-args vm1-1 --node 2 --gpu gpu0
+  egmfs qemu-args vm1-2 --node 3 --gpu gpu0
+  egmfs qemu-args vm1-3 --node 4 --gpu gpu0"
+
+	# run them as printed
+	local cmd i sys
+	while read -r cmd; do
+		# shellcheck disable=SC2086 # the words of the printed command
+		"$EGMFS" ${cmd#egmfs } > /dev/null
+	done < <(sed -n 's/^  \(egmfs \(disable\|destroy\|create\) .*\)/\1/p' "$err")
+	[[ ! -e $EGM_INST/vm1 ]]
+	for i in 0 1 2 3; do
+		sys=$(inst_sys "vm1-$i")
+		expect_file "$EGM_INST/vm1-$i/state" ready
+		run egm-io retired "$(inst_dev "vm1-$i")"
+		assert_output "count=0"
+		assert_equal "$(cat "$sys/pagesize")" "$(egm_pagesize \
+			$((EGM_S0_BASE + $(cat "$EGM_INST/vm1-$i/offset"))) "$(cat "$sys/size")")"
+		"$EGMFS" qemu-args "vm1-$i" --node $((i + 1)) --gpu gpu0 > "$out" 2> "$err"
+		assert_equal "$(cat "$err")" ""
+		assert_equal "$(cat "$out")" "-object memory-backend-file,id=egm-vm1-$i,mem-path=/dev/egm/vm1-$i,size=$(cat "$sys/size"),align=$(cat "$sys/pagesize"),share=on,prealloc=on
+-numa node,nodeid=$((i + 1)),memdev=egm-vm1-$i
+-object acpi-egm-memory,id=egm-vm1-$i-acpi,pci-dev=gpu0,node=$((i + 1))"
+	done
+	if ((ps == 2 << 20)); then
+		assert_equal "$(cat "$(inst_sys vm1-2)/pagesize")" $((2 << 20))
+		assert_equal "$(cat "$(inst_sys vm1-3)/pagesize")" $((2 << 20))
+	fi
+}

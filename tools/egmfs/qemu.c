@@ -11,15 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include "attr.h"
 #include "builtin.h"
 
-/* shared, and every page populated when QEMU starts (not at first touch) */
-#define BACKEND_TAIL	",share=on,prealloc=on"
+/* the device allows shared mappings only */
+#define BACKEND_SHARE		",share=on"
+/* every page populated when QEMU starts (not at first touch) */
+#define BACKEND_PREALLOC	",prealloc=on"
 
 /* An extent of an instance, relative to its start. */
 struct extent {
@@ -30,10 +29,11 @@ struct extent {
 /*
  * The retired-free extents of [start, start + size) of region r (offsets
  * relative to the region): the instance cut around every retired 64 KiB
- * block. Returns the count; *v is malloc'd.
+ * block. Returns the count of extents; *v is malloc'd, *nblocks the
+ * number of retired blocks inside.
  */
 static size_t free_extents(const struct egmfs_region *r, u64 start, u64 size,
-			   struct extent **v)
+			   struct extent **v, size_t *nblocks)
 {
 	size_t i, n = 0;
 	u64 pos = start, end = start + size, b;
@@ -67,76 +67,45 @@ static size_t free_extents(const struct egmfs_region *r, u64 start, u64 size,
 	}
 	free(blocks);
 	*v = e;
+	*nblocks = nb;
 	return n;
 }
 
-/* The largest power of two dividing off and len, at most max. */
-static u64 extent_align(u64 off, u64 len, u64 max)
-{
-	u64 a = max;
-
-	while (a > 4096 && ((off | len) & (a - 1)))
-		a >>= 1;
-	return a;
-}
-
-/* PATH lookup of qemu-system-<machine> (or the given one). malloc'd. */
-static char *find_qemu(const char *given)
-{
-	char name[96], *path, *dir, *save, *p, *found = NULL;
-	struct utsname u;
-
-	if (given)
-		return xstrdup(given);
-	if (uname(&u))
-		return NULL;
-	snprintf(name, sizeof(name), "qemu-system-%s",
-		 strcmp(u.machine, "arm64") ? u.machine : "aarch64");
-	p = getenv("PATH");
-	path = xstrdup(p && *p ? p : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(path, ":", &save); dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *cand = xcalloc(1, strlen(dir) + strlen(name) + 2);
-
-		sprintf(cand, "%s/%s", dir, name);
-		if (!access(cand, X_OK))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(path);
-	return found;
-}
-
 /*
- * Does this QEMU's memory-backend-file have offset= (QEMU 8.2 and
- * later)? Asks QEMU itself. 1 yes, 0 no, -1 could not run it.
+ * The instance that replaces extent e of inst (in region r): its region
+ * offset and size in *piece. Its physical start is rounded up to the
+ * largest page size the kernel could map inst with (its pagesize, then
+ * the PMD size, a PAGE_SIZE / 8 table of base pages) where the extent
+ * still holds one such page, so the piece keeps huge mappings; else to
+ * the base page. False if less than a base page is left.
  */
-static int qemu_has_offset(const char *qemu)
+static bool extent_piece(const struct egmfs_region *r,
+			 const struct egmfs_inst *inst, const struct extent *e,
+			 u64 page, struct extent *piece)
 {
-	char cmd[PATH_MAX + 64], line[512];
-	int found = 0, ran = 0;
-	FILE *f;
+	u64 pmd = page * (page / 8);
+	u64 sizes[] = { inst->pagesize, pmd < inst->pagesize ? pmd : 0, page };
+	u64 phys = r->base + inst->offset + e->off, s, a;
+	u64 end = (phys + e->len) & ~(page - 1);
+	size_t i;
 
-	if (strchr(qemu, '\''))
-		return -1;
-	snprintf(cmd, sizeof(cmd),
-		 "'%s' -object memory-backend-file,help 2>/dev/null", qemu);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		ran = 1;
-		if (strstr(line, "offset=") || strstr(line, " offset "))
-			found = 1;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		a = sizes[i];
+		/* page sizes are powers of two, and at least a base page */
+		if (a < page || (a & (a - 1)))
+			continue;
+		s = (phys + a - 1) & ~(a - 1);
+		if (s < end && end - s >= a) {
+			piece->off = s - r->base;
+			piece->len = end - s;
+			return true;
+		}
 	}
-	if (pclose(f) || !ran)
-		return -1;
-	return found;
+	return false;
 }
 
 static const char qemu_usage[] =
-"usage: egmfs qemu-args NAME [--node N] [--gpu VFIO_ID] [--qemu PATH]\n"
+"usage: egmfs qemu-args NAME [--node N] [--gpu VFIO_ID]\n"
 "\n"
 "Print the QEMU options that give enabled instance NAME to a VM as the\n"
 "memory of guest NUMA node N (default 0), one option and its value a line:\n"
@@ -146,22 +115,18 @@ static const char qemu_usage[] =
 "With --gpu, also NVIDIA QEMU's acpi-egm-memory object tying node N to\n"
 "the vfio-pci device VFIO_ID.\n"
 "\n"
-"VFIO cannot DMA-map a range holding a retired block (EFAULT), so for an\n"
-"instance with retired blocks one backend per retired-free extent is\n"
-"printed (QEMU's memory-backend-file offset=, QEMU 8.2 and later): the\n"
-"first is node N's memory, the others pc-dimm devices on node N (give\n"
-"-m with slots= and maxmem= for them). If the QEMU found lacks offset=,\n"
-"it says so and fails: create an instance without retired blocks with\n"
-"'egmfs create NAME --offset auto --size S'.\n"
+"An instance with retired blocks: without --gpu the same, but without\n"
+"prealloc=on (QEMU would fail on them), and a note on stderr: the guest\n"
+"gets a memory error where it touches them. With --gpu it fails: VFIO\n"
+"cannot DMA-map a range holding a retired block, and the device allows\n"
+"one open, so one memory backend; it prints the egmfs commands that cut\n"
+"it into instances around the blocks, one backend each.\n"
 "\n"
 "  -n, --node N      guest NUMA node id (default 0)\n"
-"  -g, --gpu ID      id of the vfio-pci device (-device vfio-pci,id=ID)\n"
-"  -Q, --qemu PATH   the QEMU to check for offset= (default\n"
-"                    qemu-system-<machine> in PATH)\n";
+"  -g, --gpu ID      id of the vfio-pci device (-device vfio-pci,id=ID)\n";
 
 struct qemu_opts {
 	const char *gpu;		/* --gpu: vfio-pci device id */
-	const char *qemu;		/* --qemu: the QEMU to ask */
 	u32 node;			/* --node: guest NUMA node */
 };
 
@@ -182,9 +147,6 @@ static int qemu_opt(int c, const char *arg, void *data)
 					   "qemu-args: invalid device id \"%s\"",
 					   arg);
 		o->gpu = arg;
-		break;
-	case 'Q':
-		o->qemu = arg;
 		break;
 	}
 	return 0;
@@ -229,44 +191,70 @@ static int qemu_load(struct egmfs_ctx *ctx, const char *name,
 	return 0;
 }
 
-/*
- * One backend per retired-free extent of ext (next of them), the first
- * node N's memory, the others pc-dimms on it; only if the QEMU has
- * offset=, else says why not and returns EGMFS_FAIL.
- */
-static int qemu_split(const char *name, const char *link,
-		      const struct egmfs_inst *inst, const struct extent *ext,
-		      size_t next, const struct qemu_opts *o)
+/* Piece i of name: "name-i", name shortened to keep it a valid name. */
+static void piece_name(const char *name, size_t i, char *buf, size_t len)
 {
-	char *qemu = find_qemu(o->qemu);
-	int has = qemu ? qemu_has_offset(qemu) : -1;
-	size_t i;
+	char suffix[24];
+	int keep;
 
-	if (has <= 0) {
-		complain(name, "qemu-args",
-			 "it holds retired blocks, so it needs one memory backend per extent around them, and %s%s %s memory-backend-file offset= (QEMU 8.2 or later); or make an instance without retired blocks: egmfs create NAME --offset auto --size S",
-			 qemu ? "QEMU " : "no QEMU found",
-			 qemu ? qemu : "",
-			 has < 0 ? "to check for" : "has no");
-		free(qemu);
-		return EGMFS_FAIL;
-	}
-	free(qemu);
+	snprintf(suffix, sizeof(suffix), "-%zu", i);
+	keep = EGMFS_NAME_MAX - (int)strlen(suffix);
+	snprintf(buf, len, "%.*s%s", keep, name, suffix);
+}
+
+/* The create options that keep inst's scrub policy, owner and mode. */
+static void piece_attrs(const struct egmfs_inst *inst, char *buf, size_t len)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	if (strcmp(inst->scrub, "zero"))
+		n += snprintf(buf + n, len - n, " --scrub %s", inst->scrub);
+	if ((inst->uid || inst->gid) && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " --owner %u:%u", inst->uid,
+			      inst->gid);
+	if (inst->mode != 0600 && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, " --mode %04o", inst->mode);
+}
+
+/*
+ * --gpu on an instance with nb retired blocks: no backend can work, so
+ * say why and print the commands that cut it around them (the extents
+ * ext, next of them, each start rounded by extent_piece()) on stderr.
+ */
+static int qemu_cut(struct egmfs_ctx *ctx, const char *name,
+		    const struct egmfs_region *r, const struct egmfs_inst *inst,
+		    const struct extent *ext, size_t next, size_t nb,
+		    const struct qemu_opts *o)
+{
+	char piece[EGMFS_NAME_MAX + 1], attrs[96], off[32], len[32];
+	struct extent p;
+	size_t i, n = 0;
+
+	complain(name, "qemu-args",
+		 "it holds %zu retired block%s: VFIO cannot DMA-map an instance holding retired blocks (EFAULT, the VM does not start), and its device allows one open at a time, so it backs one memory object and cannot be split into several",
+		 nb, nb == 1 ? "" : "s");
+	complain(name, "qemu-args",
+		 "cut it into instances around them (Documentation/admin-guide/egm.rst, \"Keeping retired memory out of the guest\"); once no VM uses it:");
+	fprintf(stderr, "  egmfs disable %s\n  egmfs destroy %s\n", name, name);
+	piece_attrs(inst, attrs, sizeof(attrs));
 	for (i = 0; i < next; i++) {
-		printf("-object memory-backend-file,id=egm-%s-%zu,mem-path=%s",
-		       name, i, link);
-		printf(",offset=%llu,size=%llu,align=%llu" BACKEND_TAIL "\n",
-		       (unsigned long long)ext[i].off,
-		       (unsigned long long)ext[i].len,
-		       (unsigned long long)extent_align(ext[i].off,
-							ext[i].len,
-							inst->pagesize));
+		if (!extent_piece(r, inst, &ext[i], ctx->pagesize, &p))
+			continue;
+		piece_name(name, n++, piece, sizeof(piece));
+		fprintf(stderr,
+			"  egmfs create %s --region %s --offset %s --size %s%s --enable\n",
+			piece, r->name, fmt_size(p.off, off, sizeof(off)),
+			fmt_size(p.len, len, sizeof(len)), attrs);
 	}
-	printf("-numa node,nodeid=%u,memdev=egm-%s-0\n", o->node, name);
-	for (i = 1; i < next; i++)
-		printf("-device pc-dimm,id=egm-%s-dimm%zu,memdev=egm-%s-%zu,node=%u\n",
-		       name, i, name, i, o->node);
-	return 0;
+	fprintf(stderr,
+		"then one backend per instance, each its own guest NUMA node (-numa dist,...,val=10 makes them local to each other); 'egmfs save' keeps the new layout:\n");
+	for (i = 0; i < n; i++) {
+		piece_name(name, i, piece, sizeof(piece));
+		fprintf(stderr, "  egmfs qemu-args %s --node %zu --gpu %s\n",
+			piece, o->node + i, o->gpu);
+	}
+	return EGMFS_FAIL;
 }
 
 int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
@@ -274,7 +262,6 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
 		{ "gpu", required_argument, NULL, 'g' },
-		{ "qemu", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -285,10 +272,10 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 	struct egmfs_inst inst;
 	char link[PATH_MAX];
 	const char *name;
-	size_t nr = 0, next;
+	size_t nr = 0, next, nb;
 	int ret;
 
-	ret = parse_opts(argc, argv, "n:g:Q:h", opts, qemu_usage, qemu_opt, &o);
+	ret = parse_opts(argc, argv, "n:g:h", opts, qemu_usage, qemu_opt, &o);
 	if (!ret)
 		ret = name_operand(argc, argv, qemu_usage, &name);
 	if (ret)
@@ -297,22 +284,25 @@ int cmd_qemu_args(int argc, char **argv, struct egmfs_ctx *ctx)
 	if (ret)
 		goto out;
 	ret = EGMFS_FAIL;
-	egmfs_inst_link(ctx, name, link, sizeof(link));
-	next = free_extents(r, inst.offset, inst.resolved_size, &ext);
+	next = free_extents(r, inst.offset, inst.resolved_size, &ext, &nb);
 	if (!next) {
 		complain(name, "qemu-args", "every block of it is retired");
 		goto out;
 	}
-	if (next == 1 && ext[0].off == 0 && ext[0].len == inst.resolved_size) {
-		printf("-object memory-backend-file,id=egm-%s,mem-path=%s",
-		       name, link);
-		printf(",size=%llu,align=%llu" BACKEND_TAIL "\n",
-		       (unsigned long long)inst.resolved_size,
-		       (unsigned long long)inst.pagesize);
-		printf("-numa node,nodeid=%u,memdev=egm-%s\n", o.node, name);
-	} else if (qemu_split(name, link, &inst, ext, next, &o)) {
+	if (nb && o.gpu) {
+		ret = qemu_cut(ctx, name, r, &inst, ext, next, nb, &o);
 		goto out;
 	}
+	if (nb)
+		complain(name, "qemu-args",
+			 "%zu retired block%s inside: printed without prealloc=on, which would fail on them; the guest gets a memory error where it touches them; with a GPU (VFIO) cut the instance around them (egmfs qemu-args %s --gpu ID prints how)",
+			 nb, nb == 1 ? "" : "s", name);
+	egmfs_inst_link(ctx, name, link, sizeof(link));
+	printf("-object memory-backend-file,id=egm-%s,mem-path=%s", name, link);
+	printf(",size=%llu,align=%llu" BACKEND_SHARE "%s\n",
+	       (unsigned long long)inst.resolved_size,
+	       (unsigned long long)inst.pagesize, nb ? "" : BACKEND_PREALLOC);
+	printf("-numa node,nodeid=%u,memdev=egm-%s\n", o.node, name);
 	if (o.gpu)
 		printf("-object acpi-egm-memory,id=egm-%s-acpi,pci-dev=%s,node=%u\n",
 		       name, o.gpu, o.node);

@@ -609,43 +609,87 @@ c_restore_wait() {
 	E restore --timeout x "$TMP/w.json"; want_rc 2
 }
 
-# qemu-args: the options for an instance, from sysfs; around retired
-# blocks one backend per extent when the QEMU found has offset=, else a
-# plain refusal. Fake QEMUs answer "-object memory-backend-file,help".
-fake_qemu() {	# fake_qemu PATH WITH_OFFSET
-	printf '#!/bin/sh\necho "memory-backend-file options:"\necho "  mem-path=<string>"\n%s\n' \
-		"$( (($2)) && echo 'echo "  offset=<size> - Offset into the target file"')" > "$1"
-	chmod +x "$1"
-}
-
+# qemu-args: the options for an instance, from sysfs. Around retired
+# blocks: without --gpu the one backend without prealloc=on and a note;
+# with --gpu a refusal and the commands that cut the instance around them
+# (one device backs one memory object: it allows one open at a time).
 c_qemu_args() {
 	mkinst vm0 socket1 0 $((64 << 20)) 1 0
 	mksys 0 $((64 << 20)) $((2 << 20)) 1 100
 	E qemu-args vm0; want_rc 0
 	[[ $out == "-object memory-backend-file,id=egm-vm0,mem-path=$R/dev/egm/vm0,size=67108864,align=2097152,share=on,prealloc=on
 -numa node,nodeid=0,memdev=egm-vm0" ]] || fail "qemu-args: $out"
+	[[ -z $err ]] || fail "stderr: $err"
 	E qemu-args vm0 --node 1 --gpu gpu0; want_rc 0
 	want_out "-numa node,nodeid=1,memdev=egm-vm0"
 	want_out "-object acpi-egm-memory,id=egm-vm0-acpi,pci-dev=gpu0,node=1"
-	# socket0 holds retired blocks at +1M and +2M
-	mkinst vm1 socket0 0 $((4 << 20)) 1 1
-	mksys 1 $((4 << 20)) $((2 << 20)) 0 100
-	fake_qemu "$TMP/q-old" 0; fake_qemu "$TMP/q-new" 1
-	E qemu-args vm1 --qemu "$TMP/q-old"; want_rc 1
-	want_err "$TMP/q-old has no memory-backend-file offset= (QEMU 8.2 or later)"
-	want_err "--offset auto"
-	E qemu-args vm1 --qemu "$TMP/q-new"; want_rc 0
-	[[ $out == "-object memory-backend-file,id=egm-vm1-0,mem-path=$R/dev/egm/vm1,offset=0,size=1048576,align=1048576,share=on,prealloc=on
--object memory-backend-file,id=egm-vm1-1,mem-path=$R/dev/egm/vm1,offset=1114112,size=983040,align=65536,share=on,prealloc=on
--object memory-backend-file,id=egm-vm1-2,mem-path=$R/dev/egm/vm1,offset=2162688,size=2031616,align=65536,share=on,prealloc=on
--numa node,nodeid=0,memdev=egm-vm1-0
--device pc-dimm,id=egm-vm1-dimm1,memdev=egm-vm1-1,node=0
--device pc-dimm,id=egm-vm1-dimm2,memdev=egm-vm1-2,node=0" ]] || fail "extents: $out"
 	mkinst off socket1 0 0 0 -1
 	E qemu-args off; want_rc 1; want_err "off: qemu-args: not enabled"
 	E qemu-args nosuch; want_rc 1
 	E qemu-args; want_rc 2
 	E qemu-args vm0 --node x; want_rc 2
+	E qemu-args vm0 --qemu /bin/true; want_rc 2
+}
+
+c_qemu_args_retired() {
+	# socket0 holds retired blocks at +1M and +2M
+	mkinst vm1 socket0 0 $((4 << 20)) 1 1
+	mksys 1 $((4 << 20)) $((2 << 20)) 0 100
+	E qemu-args vm1; want_rc 0
+	[[ $out == "-object memory-backend-file,id=egm-vm1,mem-path=$R/dev/egm/vm1,size=4194304,align=2097152,share=on
+-numa node,nodeid=0,memdev=egm-vm1" ]] || fail "no --gpu: $out"
+	[[ $err == "egmfs: vm1: qemu-args: 2 retired blocks inside: "*"the guest gets a memory error where it touches them; with a GPU (VFIO) cut the instance around them"* ]] ||
+		fail "no --gpu, stderr: $err"
+	(($(wc -l <<< "$err") == 1)) || fail "no --gpu: more than one line on stderr: $err"
+	E qemu-args vm1 --node 2 --gpu gpu0; want_rc 1
+	[[ -z $out ]] || fail "--gpu printed options: $out"
+	want_err "egmfs: vm1: qemu-args: it holds 2 retired blocks: VFIO cannot DMA-map an instance holding retired blocks"
+	want_err "one open at a time"
+	want_err '"Keeping retired memory out of the guest"'
+	# the extents beside the blocks; none holds a 2M page after rounding
+	# its start up to one, so each starts at the block's end
+	[[ $(grep '^  egmfs ' <<< "$err") == "  egmfs disable vm1
+  egmfs destroy vm1
+  egmfs create vm1-0 --region socket0 --offset 0 --size 1M --enable
+  egmfs create vm1-1 --region socket0 --offset 1088K --size 960K --enable
+  egmfs create vm1-2 --region socket0 --offset 2112K --size 1984K --enable
+  egmfs qemu-args vm1-0 --node 2 --gpu gpu0
+  egmfs qemu-args vm1-1 --node 3 --gpu gpu0
+  egmfs qemu-args vm1-2 --node 4 --gpu gpu0" ]] || fail "--gpu, commands: $err"
+	# an extent that holds a 2M page starts at one; the owner, mode and
+	# scrub policy carry over; a long name is shortened to stay valid
+	printf '0x%x runtime\n' $((0x100000000 + (16 << 20) + 65536)) >> "$R/regions/socket1/retired"
+	mkinst vm2.with.a.name.of.32.characters socket1 0 $((64 << 20)) 1 2
+	mksys 2 $((64 << 20)) $((2 << 20)) 1 100
+	local d=$R/instances/vm2.with.a.name.of.32.characters
+	echo none > "$d/scrub"; echo 107 > "$d/uid"; echo 0660 > "$d/mode"
+	E qemu-args vm2.with.a.name.of.32.characters --gpu g; want_rc 1
+	want_err "it holds 1 retired block: "
+	want_err "  egmfs create vm2.with.a.name.of.32.characte-0 --region socket1 --offset 0 --size 16448K --scrub none --owner 107:0 --mode 0660 --enable"
+	want_err "  egmfs create vm2.with.a.name.of.32.characte-1 --region socket1 --offset 18M --size 46M --scrub none --owner 107:0 --mode 0660 --enable"
+	# the suggested commands work (the fake tree takes them as written)
+	rm -r "$d"
+	local cmd
+	while read -r cmd; do
+		# shellcheck disable=SC2086 # the words of the suggestion
+		E ${cmd#egmfs } || true
+		want_rc 0
+	done < <(sed -n 's/^  \(egmfs create .*\)/\1/p' <<< "$err")
+	want_file "$R/instances/vm2.with.a.name.of.32.characte-1/offset" $((18 << 20))
+	want_file "$R/instances/vm2.with.a.name.of.32.characte-1/size" $((46 << 20))
+	want_file "$R/instances/vm2.with.a.name.of.32.characte-1/mode" 0660
+	# 1G pages: a piece starts at the next 1G boundary when it still
+	# holds 1G from there, else at the next 2M one
+	mkregion "$R" socket2 $((0x200000000)) $((4 << 30)) 2 param \
+		"$(printf '0x%x runtime' $((0x200000000 + (1 << 30) + (5 << 20))))" \
+		"$(printf '0x%x runtime' $((0x200000000 + (1 << 20))))"
+	mkinst big socket2 0 0 1 3
+	mksys 3 $((4 << 30)) $((1 << 30)) 2 100
+	E qemu-args big --gpu g; want_rc 1
+	want_err "it holds 2 retired blocks: "
+	[[ $(grep '^  egmfs create ' <<< "$err") == "  egmfs create big-0 --region socket2 --offset 0 --size 1M --enable
+  egmfs create big-1 --region socket2 --offset 2M --size 1027M --enable
+  egmfs create big-2 --region socket2 --offset 2G --size 2G --enable" ]] || fail "1G: $err"
 }
 
 # create --offset auto: the first extent clear of instances and retired
@@ -725,7 +769,8 @@ t "exit codes: a malformed name is a usage error everywhere" c_exit_codes
 t "list/show: path, resolved size, pagesize, cpu_node, scrub progress; --region" c_list_runtime
 t "changing commands say what they did; -q quiets" c_say
 t "restore waits, bounded, for the udev links" c_restore_wait
-t "qemu-args: one backend, or one per extent around retired blocks" c_qemu_args
+t "qemu-args: the options of one backend, --node, --gpu, errors" c_qemu_args
+t "qemu-args around retired blocks: a note, or with --gpu how to cut it" c_qemu_args_retired
 t "create --offset auto avoids instances and retired blocks" c_offset_auto
 t "cdi: a valid CDI spec of exactly the enabled instances" c_cdi
 
