@@ -85,12 +85,8 @@ u64 egm_region_avail(struct egm_region *region)
 	return region->size - used;
 }
 
-/*
- * What the region offers its users (EGM_INFO_* capability bits): huge
- * mappings where the kernel's walkers understand them, memory errors
- * where the kernel reports them for the region.
- */
-u32 egm_region_caps(const struct egm_region *region)
+/* What the build offers: the EGM_INFO_* capabilities a region can have. */
+static u32 egm_build_caps(void)
 {
 	u32 caps = 0;
 
@@ -98,8 +94,22 @@ u32 egm_region_caps(const struct egm_region *region)
 		caps |= EGM_INFO_HUGE_PMD;
 	if (EGM_HUGE_PUD)
 		caps |= EGM_INFO_HUGE_PUD;
-	if (region->poisoned)
+	if (EGM_MEMORY_FAILURE)
 		caps |= EGM_INFO_MEMORY_FAILURE;
+	return caps;
+}
+
+/*
+ * What the region offers its users (EGM_INFO_* capability bits): huge
+ * mappings where the kernel's walkers understand them, memory errors
+ * where the kernel reports them for the region.
+ */
+u32 egm_region_caps(const struct egm_region *region)
+{
+	u32 caps = egm_build_caps();
+
+	if (!region->poisoned)
+		caps &= ~EGM_INFO_MEMORY_FAILURE;
 	return caps;
 }
 
@@ -110,14 +120,8 @@ u32 egm_region_caps(const struct egm_region *region)
 u32 egm_caps(void)
 {
 	struct egm_region *region;
-	u32 caps = EGM_INFO_HUGE_PMD | EGM_INFO_HUGE_PUD;
+	u32 caps = egm_build_caps();
 
-	if (EGM_MEMORY_FAILURE)
-		caps |= EGM_INFO_MEMORY_FAILURE;
-	if (!EGM_HUGE_PMD)
-		caps &= ~EGM_INFO_HUGE_PMD;
-	if (!EGM_HUGE_PUD)
-		caps &= ~EGM_INFO_HUGE_PUD;
 	list_for_each_entry(region, &egm_regions, node)
 		caps &= egm_region_caps(region);
 	return caps;
